@@ -1,0 +1,2 @@
+/* placeholder: implemented in a later commit */
+typedef int vn_placeholder_plan_dnsmasq;

@@ -1,0 +1,318 @@
+/*
+ * util.c: error model, string buffer and small file helpers shared by
+ * every layer.
+ */
+#include "config.h"
+
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+static int vn_err_v(struct vn_error *err, bool replace, int code, const char *fmt, va_list ap)
+{
+        if (!err)
+                return code;
+        if (err->code != 0 && !replace)
+                return code;
+        err->code = code ? code : -EINVAL;
+        vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+        return code;
+}
+
+int vn_err(struct vn_error *err, int code, const char *fmt, ...)
+{
+        va_list ap;
+
+        va_start(ap, fmt);
+        vn_err_v(err, false, code, fmt, ap);
+        va_end(ap);
+        return code;
+}
+
+int vn_err_replace(struct vn_error *err, int code, const char *fmt, ...)
+{
+        va_list ap;
+
+        va_start(ap, fmt);
+        vn_err_v(err, true, code, fmt, ap);
+        va_end(ap);
+        return code;
+}
+
+void vn_err_prefix(struct vn_error *err, const char *fmt, ...)
+{
+        char pre[VN_ERR_MSG_MAX], old[VN_ERR_MSG_MAX];
+        va_list ap;
+
+        if (!err || err->code == 0)
+                return;
+        va_start(ap, fmt);
+        vsnprintf(pre, sizeof(pre), fmt, ap);
+        va_end(ap);
+        memcpy(old, err->msg, sizeof(old));
+        snprintf(err->msg, sizeof(err->msg), "%s: %s", pre, old);
+}
+
+static bool vn_buf_reserve(struct vn_buf *b, size_t extra)
+{
+        size_t need, cap;
+        char *n;
+
+        if (b->oom)
+                return false;
+        need = b->len + extra + 1;
+        if (need <= b->cap)
+                return true;
+        cap = b->cap ? b->cap : 128;
+        while (cap < need)
+                cap *= 2;
+        n = realloc(b->s, cap);
+        if (!n) {
+                b->oom = true;
+                return false;
+        }
+        b->s = n;
+        b->cap = cap;
+        return true;
+}
+
+void vn_buf_addn(struct vn_buf *b, const char *s, size_t n)
+{
+        if (!vn_buf_reserve(b, n))
+                return;
+        memcpy(b->s + b->len, s, n);
+        b->len += n;
+        b->s[b->len] = '\0';
+}
+
+void vn_buf_add(struct vn_buf *b, const char *s)
+{
+        vn_buf_addn(b, s, strlen(s));
+}
+
+void vn_buf_vaddf(struct vn_buf *b, const char *fmt, va_list ap)
+{
+        va_list ap2;
+        int n;
+
+        va_copy(ap2, ap);
+        n = vsnprintf(NULL, 0, fmt, ap2);
+        va_end(ap2);
+        if (n < 0 || !vn_buf_reserve(b, (size_t)n))
+                return;
+        vsnprintf(b->s + b->len, (size_t)n + 1, fmt, ap);
+        b->len += (size_t)n;
+}
+
+void vn_buf_addf(struct vn_buf *b, const char *fmt, ...)
+{
+        va_list ap;
+
+        va_start(ap, fmt);
+        vn_buf_vaddf(b, fmt, ap);
+        va_end(ap);
+}
+
+void vn_buf_indent(struct vn_buf *b, int n)
+{
+        if (n <= 0 || !vn_buf_reserve(b, (size_t)n))
+                return;
+        memset(b->s + b->len, ' ', (size_t)n);
+        b->len += (size_t)n;
+        b->s[b->len] = '\0';
+}
+
+void vn_buf_add_xml_escaped(struct vn_buf *b, const char *s)
+{
+        for (; *s; s++) {
+                switch (*s) {
+                case '<':
+                        vn_buf_add(b, "&lt;");
+                        break;
+                case '>':
+                        vn_buf_add(b, "&gt;");
+                        break;
+                case '&':
+                        vn_buf_add(b, "&amp;");
+                        break;
+                case '\'':
+                        vn_buf_add(b, "&apos;");
+                        break;
+                case '"':
+                        vn_buf_add(b, "&quot;");
+                        break;
+                default:
+                        vn_buf_addn(b, s, 1);
+                }
+        }
+}
+
+char *vn_buf_steal(struct vn_buf *b)
+{
+        char *s;
+
+        if (b->oom) {
+                vn_buf_free(b);
+                return NULL;
+        }
+        s = b->s ? b->s : strdup("");
+        b->s = NULL;
+        b->len = b->cap = 0;
+        return s;
+}
+
+void vn_buf_free(struct vn_buf *b)
+{
+        free(b->s);
+        b->s = NULL;
+        b->len = b->cap = 0;
+        b->oom = false;
+}
+
+char *vn_strdup(const char *s)
+{
+        return s ? strdup(s) : NULL;
+}
+
+char *vn_asprintf(const char *fmt, ...)
+{
+        va_list ap;
+        char *s = NULL;
+        int r;
+
+        va_start(ap, fmt);
+        r = vasprintf(&s, fmt, ap);
+        va_end(ap);
+        return r < 0 ? NULL : s;
+}
+
+bool vn_streq(const char *a, const char *b)
+{
+        if (!a || !b)
+                return a == b;
+        return strcmp(a, b) == 0;
+}
+
+int vn_read_file(const char *path, size_t max, char **out, size_t *out_len)
+{
+        _cleanup_close_ int fd = -1;
+        _cleanup_free_ char *data = NULL;
+        size_t len = 0, cap = 0;
+        struct stat st;
+
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return -errno;
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        if (S_ISDIR(st.st_mode))
+                return -EISDIR;
+        if (S_ISREG(st.st_mode) && (uint64_t)st.st_size > max)
+                return -EFBIG;
+        for (;;) {
+                ssize_t n;
+
+                if (len + 4096 + 1 > cap) {
+                        size_t ncap = cap ? cap * 2 : 8192;
+                        char *n2;
+
+                        if (len > max)
+                                return -EFBIG;
+                        n2 = realloc(data, ncap);
+                        if (!n2)
+                                return -ENOMEM;
+                        data = n2;
+                        cap = ncap;
+                }
+                n = read(fd, data + len, cap - len - 1);
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                if (n == 0)
+                        break;
+                len += (size_t)n;
+                if (len > max)
+                        return -EFBIG;
+        }
+        if (!data) {
+                data = malloc(1);
+                if (!data)
+                        return -ENOMEM;
+        }
+        data[len] = '\0';
+        *out = VN_TAKE(data);
+        if (out_len)
+                *out_len = len;
+        return 0;
+}
+
+int vn_write_file_atomic(const char *path, const char *data, size_t len, unsigned mode)
+{
+        _cleanup_free_ char *tmp = NULL;
+        int fd, r = 0;
+        size_t off = 0;
+
+        tmp = vn_asprintf("%s.tmp.%ld", path, (long)getpid());
+        if (!tmp)
+                return -ENOMEM;
+        fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
+        if (fd < 0)
+                return -errno;
+        while (off < len) {
+                ssize_t n = write(fd, data + off, len - off);
+
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        r = -errno;
+                        break;
+                }
+                off += (size_t)n;
+        }
+        if (r == 0 && fsync(fd) < 0)
+                r = -errno;
+        if (close(fd) < 0 && r == 0)
+                r = -errno;
+        if (r == 0 && rename(tmp, path) < 0)
+                r = -errno;
+        if (r < 0)
+                unlink(tmp);
+        return r;
+}
+
+int vn_mkdir_p(const char *path, unsigned mode)
+{
+        char buf[PATH_MAX];
+        size_t n = strlen(path);
+
+        if (n == 0 || n >= sizeof(buf))
+                return -ENAMETOOLONG;
+        memcpy(buf, path, n + 1);
+        for (char *p = buf + 1; *p; p++) {
+                if (*p != '/')
+                        continue;
+                *p = '\0';
+                if (mkdir(buf, mode) < 0 && errno != EEXIST)
+                        return -errno;
+                *p = '/';
+        }
+        if (mkdir(buf, mode) < 0 && errno != EEXIST)
+                return -errno;
+        return 0;
+}
+
+uint64_t vn_now_ns(void)
+{
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}

@@ -1,0 +1,102 @@
+/*
+ * util.h: the few things every layer of vnet shares — the error model,
+ * a growable string buffer, and cleanup helpers.
+ *
+ * Error model (see STYLE.md): library functions return 0 or a negative
+ * errno and never print; when they can say more they fill a struct vn_error.
+ * Only front ends print, as "vnet: error: <msg>".
+ */
+#ifndef VNET_UTIL_H
+#define VNET_UTIL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#define VN_ERR_MSG_MAX 1024
+
+struct vn_error {
+        int code;                  /* negative errno, 0 when unset */
+        char msg[VN_ERR_MSG_MAX];  /* human text, names the object */
+};
+
+/* Sets err (if non-NULL and not already set — the first error wins) and
+ * returns code, so callers can write: return vn_err(err, -EINVAL, "..."). */
+int vn_err(struct vn_error *err, int code, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
+/* Same, but overwrites an error that is already set. */
+int vn_err_replace(struct vn_error *err, int code, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
+/* Prefix an existing message: "context: old message". */
+void vn_err_prefix(struct vn_error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static inline bool vn_err_isset(const struct vn_error *err)
+{
+        return err && err->code != 0;
+}
+
+/* Growable NUL-terminated string buffer. An allocation failure latches
+ * `oom`; vn_buf_steal() then returns NULL. */
+struct vn_buf {
+        char *s;
+        size_t len;
+        size_t cap;
+        bool oom;
+};
+
+void vn_buf_add(struct vn_buf *b, const char *s);
+void vn_buf_addn(struct vn_buf *b, const char *s, size_t n);
+void vn_buf_addf(struct vn_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void vn_buf_vaddf(struct vn_buf *b, const char *fmt, va_list ap);
+void vn_buf_indent(struct vn_buf *b, int n); /* n spaces */
+/* Append s escaped for an XML attribute value in single quotes / text. */
+void vn_buf_add_xml_escaped(struct vn_buf *b, const char *s);
+char *vn_buf_steal(struct vn_buf *b); /* caller frees; buffer is reset */
+void vn_buf_free(struct vn_buf *b);
+static inline const char *vn_buf_str(const struct vn_buf *b)
+{
+        return b->s ? b->s : "";
+}
+
+/* Cleanup helpers (GCC/clang attribute). Destructors accept NULL. */
+static inline void vn_freep(void *p)
+{
+        free(*(void **)p);
+}
+static inline void vn_closep(int *fd)
+{
+        if (*fd >= 0)
+                close(*fd);
+}
+#define _cleanup_(f)     __attribute__((cleanup(f)))
+#define _cleanup_free_   _cleanup_(vn_freep)
+#define _cleanup_close_  _cleanup_(vn_closep)
+#define _cleanup_buf_    _cleanup_(vn_buf_free)
+
+/* Returns *p and sets *p to NULL: hand ownership out of a cleanup var. */
+#define VN_TAKE(p)                                                                                 \
+        ({                                                                                         \
+                __typeof__(p) _t = (p);                                                            \
+                (p) = NULL;                                                                        \
+                _t;                                                                                \
+        })
+
+#define VN_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+char *vn_strdup(const char *s);            /* NULL-safe strdup */
+char *vn_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+bool vn_streq(const char *a, const char *b); /* NULL-safe */
+
+/* Read a whole file, refusing files larger than max bytes (-EFBIG). */
+int vn_read_file(const char *path, size_t max, char **out, size_t *out_len);
+/* Write data to path atomically: tmp file in the same dir, fsync, rename. */
+int vn_write_file_atomic(const char *path, const char *data, size_t len, unsigned mode);
+/* mkdir -p with mode for the created components. */
+int vn_mkdir_p(const char *path, unsigned mode);
+
+/* Monotonic clock in nanoseconds. */
+uint64_t vn_now_ns(void);
+
+#endif
