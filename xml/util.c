@@ -47,16 +47,24 @@ int vn_err_replace(struct vn_error *err, int code, const char *fmt, ...)
 
 void vn_err_prefix(struct vn_error *err, const char *fmt, ...)
 {
-        char pre[VN_ERR_MSG_MAX], old[VN_ERR_MSG_MAX];
+        char old[VN_ERR_MSG_MAX];
         va_list ap;
+        size_t n;
 
         if (!err || err->code == 0)
                 return;
-        va_start(ap, fmt);
-        vsnprintf(pre, sizeof(pre), fmt, ap);
-        va_end(ap);
         memcpy(old, err->msg, sizeof(old));
-        snprintf(err->msg, sizeof(err->msg), "%s: %s", pre, old);
+        va_start(ap, fmt);
+        vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+        va_end(ap);
+        n = strlen(err->msg);
+        if (n + 2 < sizeof(err->msg)) {
+                memcpy(err->msg + n, ": ", 3);
+                n += 2;
+                memcpy(err->msg + n, old, strnlen(old, sizeof(err->msg) - n - 1));
+                err->msg[sizeof(err->msg) - 1] = '\0';
+                err->msg[n + strnlen(old, sizeof(err->msg) - n - 1)] = '\0';
+        }
 }
 
 static bool vn_buf_reserve(struct vn_buf *b, size_t extra)
