@@ -183,6 +183,15 @@ void vn_buf_free(struct vn_buf *b)
         b->oom = false;
 }
 
+void vn_strv_free(char **v, size_t n)
+{
+        if (!v)
+                return;
+        for (size_t i = 0; i < n; i++)
+                free(v[i]);
+        free(v);
+}
+
 char *vn_strdup(const char *s)
 {
         return s ? strdup(s) : NULL;

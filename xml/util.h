@@ -85,6 +85,8 @@ static inline void vn_closep(int *fd)
 
 #define VN_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
+/* Free the n strings of v, then v. */
+void vn_strv_free(char **v, size_t n);
 char *vn_strdup(const char *s);            /* NULL-safe strdup */
 char *vn_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 bool vn_streq(const char *a, const char *b); /* NULL-safe */
