@@ -1,2 +1,798 @@
-/* placeholder: implemented in a later commit */
-typedef int vn_placeholder_apply;
+/*
+ * apply.c: run a plan against the kernel, journaling every object before it
+ * is created; undo a journal (rollback, destroy, destroy after a crash).
+ */
+#include "config.h"
+
+#include "vnet.h"
+
+#include "dnsmasq.h"
+#include "fw.h"
+#include "journal.h"
+#include "link.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+/* ---- fault injection (tests) --------------------------------------------
+ * VNET_FAULT=STEP[:errno] makes the step named STEP fail with that errno
+ * (default EIO) before it touches anything; VNET_CRASH=STEP kills the
+ * process with SIGKILL there. Step names are those `vnet start -v` prints.
+ * Only honoured in builds configured with --enable-fault-injection. */
+static int fault_point(const char *step)
+{
+#ifdef VNET_FAULT_INJECTION
+        const char *f = getenv("VNET_FAULT");
+        const char *c = getenv("VNET_CRASH");
+        size_t n = strlen(step);
+
+        if (c && strcmp(c, step) == 0)
+                raise(SIGKILL);
+        if (f && strncmp(f, step, n) == 0 && (f[n] == '\0' || f[n] == ':'))
+                return f[n] == ':' ? -atoi(f + n + 1) : -EIO;
+#else
+        (void)step;
+#endif
+        return 0;
+}
+
+static enum vn_fw_backend resolve_fw(struct vn_ctx *ctx)
+{
+        const char *env;
+
+        if (ctx->fw_backend != VN_FW_AUTO)
+                return ctx->fw_backend;
+        env = getenv("VNET_FIREWALL_BACKEND");
+        if (env && vn_fw_backend_from_name(env) > 0)
+                return (enum vn_fw_backend)vn_fw_backend_from_name(env);
+        return vn_nft_available() ? VN_FW_NFT : VN_FW_IPT;
+}
+
+int vn_plan_for(struct vn_ctx *ctx, const struct vn_net *net, struct vn_plan **out,
+                struct vn_error *err)
+{
+        _cleanup_free_ char *run = vn_path_run(ctx, net->name);
+        struct vn_plan_opts opts = {0};
+
+        if (!run)
+                return vn_err(err, -ENOMEM, "out of memory");
+        opts.run_dir = run;
+        opts.fw = resolve_fw(ctx);
+        opts.dnsmasq_path = vn_dnsmasq_path();
+        return vn_plan_build(net, &opts, out, err);
+}
+
+/* iptables removal: one command per line ("TABLE<TAB>ARG<TAB>..."), each run on its own so that
+ * what is already gone does not stop the rest. */
+static int ipt_remove(char *lines, bool v6)
+{
+        char *save = NULL;
+
+        for (char *l = strtok_r(lines, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+                const char *argv[40];
+                char *s2 = NULL;
+                size_t n = 0;
+                char *table = strtok_r(l, "\t", &s2);
+
+                if (!table)
+                        continue;
+                argv[n++] = "-t";
+                argv[n++] = table;
+                for (char *w = strtok_r(NULL, "\t", &s2); w && n + 1 < VN_ARRAY_SIZE(argv);
+                     w = strtok_r(NULL, "\t", &s2))
+                        argv[n++] = w;
+                argv[n] = NULL;
+                vn_ipt_exec(v6, argv, NULL); /* non-zero: already gone */
+        }
+        return 0;
+}
+
+/* ---- undo ---------------------------------------------------------------- */
+
+static int undo_entry(struct vn_ctx *ctx, struct vn_nl *nl, const struct vn_journal_entry *e,
+                      struct vn_error *err)
+{
+        struct vn_error e2 = {0};
+        struct vn_addr a = {0}, gw = {0};
+        unsigned pfx = 0;
+        int r = 0;
+
+        vn_ctx_log(ctx, "undo %s %s", e->kind, e->n_args ? e->args[0] : "");
+        if (strcmp(e->kind, "bridge") == 0 && e->n_args >= 2) {
+                struct vn_link_info li;
+                uint8_t mac[6];
+
+                r = vn_link_get(nl, e->args[0], &li, &e2);
+                if (r == -ENODEV)
+                        return 0;
+                if (r < 0)
+                        return vn_err(err, r, "%s", e2.msg);
+                /* Only delete what is recognisably ours: a bridge with the MAC we gave it. */
+                if (strcmp(li.kind, "bridge") != 0 || vn_mac_parse(e->args[1], mac) < 0 ||
+                    memcmp(mac, li.mac, 6) != 0)
+                        return vn_err(err, -EEXIST,
+                                      "link '%s' is not the bridge vnet created (kind %s); "
+                                      "leaving it alone",
+                                      e->args[0], li.kind);
+                r = vn_link_delete(nl, e->args[0], &e2);
+                if (r == -ENODEV)
+                        r = 0;
+        } else if ((strcmp(e->kind, "addr") == 0 || strcmp(e->kind, "route") == 0) &&
+                   e->n_args >= 2) {
+                char buf[VN_ADDR_STRLEN + 8], *slash;
+
+                snprintf(buf, sizeof(buf), "%s", e->args[1]);
+                slash = strchr(buf, '/');
+                if (slash) {
+                        *slash = '\0';
+                        pfx = (unsigned)atoi(slash + 1);
+                }
+                if (vn_addr_parse(buf, &a) < 0)
+                        return vn_err(err, -EBADMSG, "journal: bad address '%s'", e->args[1]);
+                if (vn_link_index(nl, e->args[0]) < 0)
+                        return 0; /* went with its link */
+                if (e->kind[0] == 'a') {
+                        r = vn_ifaddr_del(nl, e->args[0], &a, pfx, &e2);
+                } else {
+                        if (e->n_args >= 3 && strcmp(e->args[2], "-") != 0)
+                                vn_addr_parse(e->args[2], &gw);
+                        r = vn_route_del(nl, e->args[0], &a, pfx, &gw,
+                                         e->n_args >= 4 ? (unsigned)atoi(e->args[3]) : 0, &e2);
+                }
+                if (r == -EADDRNOTAVAIL || r == -ENOENT || r == -ESRCH || r == -ENODEV)
+                        r = 0;
+        } else if ((strcmp(e->kind, "nft") == 0 || strcmp(e->kind, "ipt") == 0) &&
+                   e->n_args >= 1) {
+                _cleanup_free_ char *batch = NULL;
+
+                r = vn_read_file(e->args[0], 4u << 20, &batch, NULL);
+                if (r == -ENOENT)
+                        return 0; /* the apply never got as far as writing it */
+                if (r < 0)
+                        return vn_err(err, r, "cannot read '%s': %s", e->args[0], strerror(-r));
+                if (e->kind[0] == 'n')
+                        r = vn_nft_run(batch, false, &e2);
+                else
+                        r = ipt_remove(batch, e->n_args >= 2 && strcmp(e->args[1], "6") == 0);
+        } else if (strcmp(e->kind, "compat") == 0 && e->n_args >= 1) {
+                const char *argv[32];
+                size_t n = 0;
+                int st;
+
+                for (size_t i = 0; i < e->n_args && n + 2 < VN_ARRAY_SIZE(argv); i++)
+                        argv[n++] = e->args[i];
+                argv[n] = NULL;
+                argv[0] = "-D"; /* recorded as the -I line; delete exactly it */
+                st = vn_ipt_exec(false, argv, NULL);
+                (void)st; /* 1 = already gone */
+        } else if (strcmp(e->kind, "dnsmasq") == 0 && e->n_args >= 2) {
+                pid_t pid = vn_dnsmasq_read_pid(e->args[0]);
+
+                if (pid > 0)
+                        r = vn_dnsmasq_stop(pid, e->args[1], &e2);
+        }
+        if (r < 0)
+                return vn_err(err, r, "undo %s %s: %s", e->kind, e->n_args ? e->args[0] : "",
+                              e2.msg[0] ? e2.msg : strerror(-r));
+        return 0;
+}
+
+/* Walk the journal backwards. Keeps the first error, but tries every step. */
+static int undo_journal(struct vn_ctx *ctx, struct vn_nl *nl, struct vn_journal *j,
+                        struct vn_error *err)
+{
+        int first = 0;
+
+        for (size_t i = j->n; i-- > 0;) {
+                int r = undo_entry(ctx, nl, &j->e[i], err);
+
+                if (r < 0 && first == 0)
+                        first = r;
+        }
+        return first;
+}
+
+static int rm_rf_dir(const char *dir)
+{
+        DIR *d = opendir(dir);
+        struct dirent *de;
+
+        if (!d)
+                return errno == ENOENT ? 0 : -errno;
+        while ((de = readdir(d))) {
+                if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+                        continue;
+                unlinkat(dirfd(d), de->d_name, 0);
+        }
+        closedir(d);
+        if (rmdir(dir) < 0 && errno != ENOENT)
+                return -errno;
+        return 0;
+}
+
+/* ---- start ---------------------------------------------------------------- */
+
+struct run {
+        struct vn_ctx *ctx;
+        struct vn_nl *nl;
+        struct vn_journal *j;
+        const struct vn_plan *p;
+        char *dir;
+};
+
+#define STEP(run, name)                                                                            \
+        do {                                                                                       \
+                int _f = fault_point(name);                                                        \
+                vn_ctx_log((run)->ctx, "step %s", name);                                           \
+                if (_f < 0)                                                                        \
+                        return vn_err(err, _f, "step %s: injected fault: %s", name,                \
+                                      strerror(-_f));                                              \
+        } while (0)
+
+static int docker_forward_drop(void)
+{
+        _cleanup_free_ char *out = NULL;
+        struct vn_error ignore = {0};
+
+        if (vn_nft_query("list chain ip filter FORWARD", &out, &ignore) < 0 || !out)
+                return 0;
+        return strstr(out, "policy drop;") != NULL;
+}
+
+static int write_state_file(struct run *R, const char *file, const char *data,
+                            struct vn_error *err)
+{
+        _cleanup_free_ char *path = vn_asprintf("%s/%s", R->dir, file);
+        int r;
+
+        if (!path)
+                return vn_err(err, -ENOMEM, "out of memory");
+        r = vn_write_file_atomic(path, data, strlen(data), 0644);
+        if (r < 0)
+                return vn_err(err, r, "cannot write '%s': %s", path, strerror(-r));
+        return 0;
+}
+
+static int precheck(struct run *R, struct vn_error *err)
+{
+        const struct vn_plan *p = R->p;
+        char owner[16], a[VN_ADDR_STRLEN];
+        int r;
+
+        for (size_t i = 0; i < p->n_check_devs; i++) {
+                if (vn_link_index(R->nl, p->check_devs[i]) < 0)
+                        return vn_err(err, -ENODEV,
+                                      "network '%s': host interface '%s' does not exist (create "
+                                      "it first, or fix the definition)",
+                                      p->name, p->check_devs[i]);
+        }
+        if (p->mode == VN_FWD_BRIDGE && p->bridge[0]) {
+                struct vn_link_info li;
+                struct vn_error e2 = {0};
+
+                if (vn_link_get(R->nl, p->bridge, &li, &e2) == 0 && strcmp(li.kind, "bridge"))
+                        return vn_err(err, -EINVAL,
+                                      "network '%s': '%s' exists but is not a bridge (kind '%s')",
+                                      p->name, p->bridge, li.kind);
+        }
+        if (!p->create_bridge)
+                return 0;
+        if (vn_link_index(R->nl, p->bridge) > 0)
+                return vn_err(err, -EEXIST,
+                              "network '%s': bridge name '%s' is already used by an existing "
+                              "interface (choose another <bridge name>)",
+                              p->name, p->bridge);
+        for (size_t i = 0; i < p->n_addrs; i++) {
+                r = vn_ifaddr_find_overlap(R->nl, &p->addrs[i].addr, p->addrs[i].prefix, owner,
+                                           err);
+                if (r < 0)
+                        return r;
+                if (r > 0)
+                        return vn_err(err, -EADDRINUSE,
+                                      "network '%s': subnet of %s/%u collides with an address "
+                                      "already on interface '%s'",
+                                      p->name, vn_addr_format(&p->addrs[i].addr, a),
+                                      p->addrs[i].prefix, owner);
+        }
+        return 0;
+}
+
+static int do_bridge(struct run *R, struct vn_error *err)
+{
+        const struct vn_plan *p = R->p;
+        struct vn_bridge_spec spec = {
+                .name = p->bridge,
+                .mac = p->mac,
+                .mtu = p->mtu,
+                .stp = p->stp,
+                .forward_delay_cs = p->delay_cs,
+                .no_mac_learning = p->no_learning,
+        };
+        char m[VN_MAC_STRLEN];
+        int r;
+
+        STEP(R, "bridge");
+        r = vn_journal_add(R->j, "bridge", p->bridge, vn_mac_format(p->mac, m), NULL);
+        if (r < 0)
+                return vn_err(err, r, "journal: %s", strerror(-r));
+        r = vn_bridge_create(R->nl, &spec, err);
+        if (r < 0) {
+                vn_journal_drop_last(R->j); /* not ours: never delete it on rollback */
+                return r;
+        }
+        return 0;
+}
+
+static int do_sysctls(struct run *R, bool bridge_specific, struct vn_error *err)
+{
+        const struct vn_plan *p = R->p;
+
+        for (size_t i = 0; i < p->n_sysctls; i++) {
+                bool is_br = strstr(p->sysctls[i].key, p->bridge) != NULL && p->bridge[0];
+                char step[128], cur[32];
+                int r;
+
+                if (is_br != bridge_specific)
+                        continue;
+                snprintf(step, sizeof(step), "sysctl:%s", p->sysctls[i].key);
+                STEP(R, step);
+                /* no undo: bridge sysctls go with the bridge; forwarding stays on, as libvirt */
+                if (vn_sysctl_read(p->sysctls[i].key, cur, sizeof(cur)) == 0 &&
+                    strcmp(cur, p->sysctls[i].value) == 0)
+                        continue;
+                r = vn_sysctl_write(p->sysctls[i].key, p->sysctls[i].value, err);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static int do_addrs(struct run *R, struct vn_error *err)
+{
+        const struct vn_plan *p = R->p;
+        char a[VN_ADDR_STRLEN], s[VN_ADDR_STRLEN + 8], step[96];
+        int r;
+
+        for (size_t i = 0; i < p->n_addrs; i++) {
+                snprintf(s, sizeof(s), "%s/%u", vn_addr_format(&p->addrs[i].addr, a),
+                         p->addrs[i].prefix);
+                snprintf(step, sizeof(step), "addr:%s", s);
+                STEP(R, step);
+                r = vn_journal_add(R->j, "addr", p->bridge, s, NULL);
+                if (r < 0)
+                        return vn_err(err, r, "journal: %s", strerror(-r));
+                r = vn_ifaddr_add(R->nl, p->bridge, &p->addrs[i].addr, p->addrs[i].prefix,
+                                  p->addrs[i].addr.family == AF_INET6, err);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static int do_routes(struct run *R, struct vn_error *err)
+{
+        const struct vn_plan *p = R->p;
+        char a[VN_ADDR_STRLEN], g[VN_ADDR_STRLEN], s[VN_ADDR_STRLEN + 8], m[16], step[96];
+        int r;
+
+        for (size_t i = 0; i < p->n_routes; i++) {
+                const struct vn_plan_route *rt = &p->routes[i];
+
+                snprintf(s, sizeof(s), "%s/%u", vn_addr_format(&rt->dst, a), rt->prefix);
+                snprintf(m, sizeof(m), "%u", rt->metric);
+                snprintf(step, sizeof(step), "route:%s", s);
+                STEP(R, step);
+                r = vn_journal_add(R->j, "route", p->bridge, s,
+                                   vn_addr_is_set(&rt->gw) ? vn_addr_format(&rt->gw, g) : "-", m,
+                                   NULL);
+                if (r < 0)
+                        return vn_err(err, r, "journal: %s", strerror(-r));
+                r = vn_route_add(R->nl, p->bridge, &rt->dst, rt->prefix, &rt->gw, rt->metric, err);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static int journal_add_words(struct vn_journal *j, const char *kind, const char *tabbed)
+{
+        _cleanup_free_ char *line = strdup(tabbed);
+        const char *w[32] = {0};
+        char *save = NULL;
+        size_t n = 0;
+
+        if (!line)
+                return -ENOMEM;
+        for (char *t = strtok_r(line, "\t", &save); t && n < 31; t = strtok_r(NULL, "\t", &save))
+                w[n++] = t;
+        /* vn_journal_add is variadic; pass up to 24 words */
+        return vn_journal_add(j, kind, w[0] ? w[0] : "", w[1], w[2], w[3], w[4], w[5], w[6], w[7],
+                              w[8], w[9], w[10], w[11], w[12], w[13], w[14], w[15], w[16], w[17],
+                              w[18], w[19], w[20], w[21], w[22], w[23], NULL);
+}
+
+static int do_firewall(struct run *R, struct vn_error *err)
+{
+        const struct vn_plan *p = R->p;
+        _cleanup_free_ char *rm = NULL, *rm6 = NULL;
+        int r;
+
+        if (!p->fw_apply)
+                return 0;
+        STEP(R, "firewall");
+        rm = vn_asprintf("%s/fw-remove", R->dir);
+        rm6 = vn_asprintf("%s/fw6-remove", R->dir);
+        if (!rm || !rm6)
+                return vn_err(err, -ENOMEM, "out of memory");
+        r = vn_write_file_atomic(rm, p->fw_remove, strlen(p->fw_remove), 0600);
+        if (r < 0)
+                return vn_err(err, r, "cannot write '%s': %s", rm, strerror(-r));
+        if (p->fw == VN_FW_IPT) {
+                r = vn_journal_add(R->j, "ipt", rm, "4", NULL);
+                if (r == 0 && p->fw6_remove) {
+                        r = vn_write_file_atomic(rm6, p->fw6_remove, strlen(p->fw6_remove), 0600);
+                        if (r == 0)
+                                r = vn_journal_add(R->j, "ipt", rm6, "6", NULL);
+                }
+                if (r < 0)
+                        return vn_err(err, r, "journal: %s", strerror(-r));
+                r = vn_ipt_restore(false, p->fw_apply, err);
+                if (r == 0 && p->fw6_apply)
+                        r = vn_ipt_restore(true, p->fw6_apply, err);
+        } else {
+                r = vn_journal_add(R->j, "nft", rm, NULL);
+                if (r < 0)
+                        return vn_err(err, r, "journal: %s", strerror(-r));
+                r = vn_nft_run(p->fw_apply, false, err);
+        }
+        if (r < 0) {
+                vn_err_prefix(err, "firewall transaction");
+                return r;
+        }
+        if (p->n_compat && docker_forward_drop()) {
+                STEP(R, "firewall-compat");
+                for (size_t i = 0; i < p->n_compat; i++) {
+                        _cleanup_free_ char *line = strdup(p->compat_add[i]);
+                        const char *argv[32];
+                        char *save = NULL;
+                        size_t n = 0;
+                        int st;
+
+                        if (!line)
+                                return vn_err(err, -ENOMEM, "out of memory");
+                        for (char *t = strtok_r(line, "\t", &save); t && n + 1 < 32;
+                             t = strtok_r(NULL, "\t", &save))
+                                argv[n++] = t;
+                        argv[n] = NULL;
+                        /* journal the argv words; undo turns -I into -D */
+                        r = journal_add_words(R->j, "compat", p->compat_add[i]);
+                        if (r < 0)
+                                return vn_err(err, r, "journal: cannot record compat rule");
+                        st = vn_ipt_exec(false, argv, NULL);
+                        if (st != 0)
+                                return vn_err(err, st < 0 ? st : -EIO,
+                                              "iptables %s: failed (exit %d)", p->compat_add[i],
+                                              st);
+                }
+        }
+        return 0;
+}
+
+static int do_dnsmasq(struct run *R, struct vn_error *err)
+{
+        const struct vn_plan *p = R->p;
+        pid_t pid = 0;
+        int r;
+
+        if (!p->dnsmasq)
+                return 0;
+        STEP(R, "dnsmasq-files");
+        r = write_state_file(R, "dhcp-hosts", p->dnsmasq_hosts, err);
+        if (r == 0)
+                r = write_state_file(R, "addn-hosts", p->dnsmasq_addnhosts, err);
+        if (r == 0)
+                r = write_state_file(R, "dnsmasq.conf", p->dnsmasq_conf, err);
+        if (r < 0)
+                return r;
+        STEP(R, "dnsmasq");
+        r = vn_journal_add(R->j, "dnsmasq", p->dnsmasq_pid_path, p->dnsmasq_conf_path, NULL);
+        if (r < 0)
+                return vn_err(err, r, "journal: %s", strerror(-r));
+        r = vn_dnsmasq_start(p->dnsmasq_conf_path, p->dnsmasq_pid_path, &pid, err);
+        if (r < 0)
+                return r;
+        vn_ctx_log(R->ctx, "dnsmasq pid %ld", (long)pid);
+        return 0;
+}
+
+static int apply_plan(struct run *R, struct vn_error *err)
+{
+        const struct vn_plan *p = R->p;
+        int r;
+
+        if (p->create_bridge) {
+                if ((r = do_bridge(R, err)) < 0)
+                        return r;
+                if ((r = do_sysctls(R, true, err)) < 0)
+                        return r;
+                if ((r = do_addrs(R, err)) < 0)
+                        return r;
+                STEP(R, "link-up");
+                if ((r = vn_link_set_up(R->nl, p->bridge, true, err)) < 0)
+                        return r;
+                if ((r = do_routes(R, err)) < 0)
+                        return r;
+                if ((r = do_sysctls(R, false, err)) < 0)
+                        return r;
+                if ((r = do_firewall(R, err)) < 0)
+                        return r;
+                if ((r = do_dnsmasq(R, err)) < 0)
+                        return r;
+        }
+        STEP(R, "state");
+        return write_state_file(R, "started", "", err);
+}
+
+static int destroy_locked(struct vn_ctx *ctx, struct vn_nl *nl, const char *name, bool quiet,
+                          struct vn_error *err);
+
+static int start_locked(struct vn_ctx *ctx, struct vn_net *net, unsigned flags,
+                        struct vn_plan **plan_out, struct vn_error *err)
+{
+        _cleanup_plan_ struct vn_plan *p = NULL;
+        _cleanup_nl_ struct vn_nl *nl = NULL;
+        _cleanup_free_ char *dir = NULL, *jpath = NULL, *xml = NULL;
+        struct vn_journal *j = NULL;
+        enum vn_net_state st;
+        struct run R = {0};
+        int r;
+
+        r = vn_net_check(net, err);
+        if (r < 0)
+                return r;
+        r = vn_plan_for(ctx, net, &p, err);
+        if (r < 0)
+                return r;
+        if (flags & VN_START_DRY_RUN) {
+                if (plan_out)
+                        *plan_out = VN_TAKE(p);
+                return 0;
+        }
+        st = vn_state_get(ctx, net->name);
+        if (st == VN_STATE_ACTIVE)
+                return vn_err(err, -EALREADY, "network '%s' is already active", net->name);
+        r = vn_nl_open(&nl, err);
+        if (r < 0)
+                return r;
+        if (st == VN_STATE_FAILED) {
+                /* a previous start died halfway: clean up what it left first */
+                r = destroy_locked(ctx, nl, net->name, true, err);
+                if (r < 0) {
+                        vn_err_prefix(err, "cleaning up an interrupted start");
+                        return r;
+                }
+        }
+        R.ctx = ctx;
+        R.nl = nl;
+        R.p = p;
+        r = precheck(&R, err);
+        if (r < 0)
+                return r;
+        dir = vn_path_run(ctx, net->name);
+        jpath = vn_path_run_file(ctx, net->name, "journal");
+        xml = vn_net_format(net, 0);
+        if (!dir || !jpath || !xml)
+                return vn_err(err, -ENOMEM, "out of memory");
+        r = vn_mkdir_p(dir, 0755);
+        if (r < 0)
+                return vn_err(err, r, "cannot create '%s': %s", dir, strerror(-r));
+        r = vn_journal_open(jpath, &j, err);
+        if (r < 0) {
+                rmdir(dir);
+                return r;
+        }
+        R.j = j;
+        R.dir = dir;
+        r = write_state_file(&R, "net.xml", xml, err);
+        if (r == 0)
+                r = apply_plan(&R, err);
+        if (r < 0) {
+                /* roll back; the first error is the one reported */
+                undo_journal(ctx, nl, j, err);
+                vn_journal_free(j);
+                rm_rf_dir(dir);
+                return r;
+        }
+        vn_journal_free(j);
+        if (plan_out)
+                *plan_out = VN_TAKE(p);
+        return 0;
+}
+
+int vn_start_net(struct vn_ctx *ctx, struct vn_net *net, unsigned flags,
+                 struct vn_plan **plan_out, struct vn_error *err)
+{
+        int lock, r;
+
+        if (flags & VN_START_DRY_RUN)
+                return start_locked(ctx, net, flags, plan_out, err);
+        lock = vn_lock(ctx, net->name, err);
+        if (lock < 0)
+                return lock;
+        r = start_locked(ctx, net, flags, plan_out, err);
+        vn_unlock(lock);
+        return r;
+}
+
+int vn_start(struct vn_ctx *ctx, const char *name, unsigned flags, struct vn_plan **plan_out,
+             struct vn_error *err)
+{
+        _cleanup_net_ struct vn_net *net = NULL;
+        int r;
+
+        r = vn_def_load(ctx, name, &net, err);
+        if (r < 0)
+                return r;
+        return vn_start_net(ctx, net, flags, plan_out, err);
+}
+
+static int destroy_locked(struct vn_ctx *ctx, struct vn_nl *nl, const char *name, bool quiet,
+                          struct vn_error *err)
+{
+        _cleanup_free_ char *dir = vn_path_run(ctx, name);
+        _cleanup_free_ char *jpath = vn_path_run_file(ctx, name, "journal");
+        struct vn_journal *j = NULL;
+        struct vn_error jerr = {0};
+        int r;
+
+        if (!dir || !jpath)
+                return vn_err(err, -ENOMEM, "out of memory");
+        r = vn_journal_load(jpath, &j, &jerr);
+        if (r == -ENOENT) {
+                struct stat stt;
+
+                if (stat(dir, &stt) < 0) {
+                        if (quiet)
+                                return 0;
+                        return vn_err(err, -ENOENT, "network '%s' is not active", name);
+                }
+                return rm_rf_dir(dir); /* leftovers without a journal: nothing was created */
+        }
+        if (r < 0)
+                return vn_err(err, r, "%s", jerr.msg);
+        r = undo_journal(ctx, nl, j, err);
+        vn_journal_free(j);
+        if (r < 0)
+                return r; /* keep the journal: a retry knows what is left */
+        r = rm_rf_dir(dir);
+        if (r < 0)
+                return vn_err(err, r, "cannot remove '%s': %s", dir, strerror(-r));
+        return 0;
+}
+
+int vn_destroy(struct vn_ctx *ctx, const char *name, struct vn_error *err)
+{
+        _cleanup_nl_ struct vn_nl *nl = NULL;
+        int lock, r;
+
+        if (!vn_net_name_valid(name))
+                return vn_err(err, -EINVAL, "'%s' is not a valid network name", name);
+        lock = vn_lock(ctx, name, err);
+        if (lock < 0)
+                return lock;
+        r = vn_nl_open(&nl, err);
+        if (r == 0)
+                r = destroy_locked(ctx, nl, name, false, err);
+        vn_unlock(lock);
+        return r;
+}
+
+/* ---- leases, info ------------------------------------------------------- */
+
+static void copy_field(char *dst, size_t n, const char *src)
+{
+        size_t len = strnlen(src, n - 1);
+
+        memcpy(dst, src, len);
+        dst[len] = '\0';
+}
+
+int vn_dhcp_leases(struct vn_ctx *ctx, const char *name, struct vn_lease_info **out, size_t *n,
+                   struct vn_error *err)
+{
+        _cleanup_free_ char *path = NULL, *data = NULL;
+        struct vn_lease_info *l = NULL;
+        size_t cnt = 0;
+        char *save = NULL;
+        int r;
+
+        *out = NULL;
+        *n = 0;
+        if (vn_state_get(ctx, name) != VN_STATE_ACTIVE)
+                return vn_err(err, -ENOENT, "network '%s' is not active", name);
+        path = vn_path_run_file(ctx, name, "dnsmasq.leases");
+        if (!path)
+                return -ENOMEM;
+        r = vn_read_file(path, 16u << 20, &data, NULL);
+        if (r == -ENOENT)
+                return 0;
+        if (r < 0)
+                return vn_err(err, r, "cannot read '%s': %s", path, strerror(-r));
+        for (char *line = strtok_r(data, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+                char f[5][160] = {{0}};
+                struct vn_lease_info *nl;
+                int k = sscanf(line, "%159s %159s %159s %159s %159s", f[0], f[1], f[2], f[3], f[4]);
+
+                if (k < 3 || strcmp(f[0], "duid") == 0)
+                        continue;
+                nl = realloc(l, (cnt + 1) * sizeof(*l));
+                if (!nl) {
+                        free(l);
+                        return -ENOMEM;
+                }
+                l = nl;
+                memset(&l[cnt], 0, sizeof(*l));
+                l[cnt].expiry = atoll(f[0]);
+                if (strchr(f[2], ':') && !strchr(f[1], ':')) {
+                        /* DHCPv6: expiry iaid ip hostname duid */
+                        copy_field(l[cnt].ip, sizeof(l[cnt].ip), f[2]);
+                        copy_field(l[cnt].client_id, sizeof(l[cnt].client_id), f[4]);
+                } else {
+                        copy_field(l[cnt].mac, sizeof(l[cnt].mac), f[1]);
+                        copy_field(l[cnt].ip, sizeof(l[cnt].ip), f[2]);
+                        if (strcmp(f[4], "*") != 0)
+                                copy_field(l[cnt].client_id, sizeof(l[cnt].client_id), f[4]);
+                }
+                if (strcmp(f[3], "*") != 0)
+                        copy_field(l[cnt].hostname, sizeof(l[cnt].hostname), f[3]);
+                cnt++;
+        }
+        *out = l;
+        *n = cnt;
+        return 0;
+}
+
+int vn_info(struct vn_ctx *ctx, const char *name, struct vn_net_info *out, struct vn_error *err)
+{
+        _cleanup_net_ struct vn_net *net = NULL;
+        _cleanup_plan_ struct vn_plan *p = NULL;
+        _cleanup_nl_ struct vn_nl *nl = NULL;
+        struct vn_error ignore = {0};
+        int r;
+
+        memset(out, 0, sizeof(*out));
+        r = vn_get_net(ctx, name, false, &net, err);
+        if (r < 0)
+                return r;
+        out->state = vn_state_get(ctx, name);
+        r = vn_plan_for(ctx, net, &p, err);
+        if (r < 0)
+                return r;
+        snprintf(out->bridge, sizeof(out->bridge), "%s", p->bridge);
+        snprintf(out->fw_backend, sizeof(out->fw_backend), "%s", vn_fw_backend_name(p->fw));
+        out->fw_rules = p->fw_rules;
+        if (out->state == VN_STATE_INACTIVE)
+                return 0;
+        if (vn_nl_open(&nl, &ignore) == 0 && p->bridge[0])
+                out->bridge_present = vn_link_index(nl, p->bridge) > 0;
+        if (p->dnsmasq) {
+                out->dnsmasq_pid = vn_dnsmasq_read_pid(p->dnsmasq_pid_path);
+                out->dnsmasq_running = out->dnsmasq_pid > 0 &&
+                                       vn_dnsmasq_is_ours(out->dnsmasq_pid, p->dnsmasq_conf_path);
+        }
+        if (p->fw_apply && p->fw == VN_FW_NFT) {
+                _cleanup_free_ char *o = NULL, *cmd = NULL;
+                char chain[64];
+
+                vn_nft_ident(p->bridge, "in", chain, sizeof(chain));
+                cmd = vn_asprintf("list chain inet " VN_NFT_TABLE " %s", chain);
+                out->fw_present = cmd && vn_nft_query(cmd, &o, &ignore) == 0;
+        }
+        return 0;
+}

@@ -1,1 +1,93 @@
-/* placeholder */
+/*
+ * vnet.h: the library API the front ends (CLI, hook, helper, bench) call.
+ * None of the front ends contains networking logic of its own.
+ */
+#ifndef VNET_VNET_H
+#define VNET_VNET_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "net.h"
+#include "plan.h"
+#include "state.h"
+
+/* ---- definitions (defs.c) --------------------------------------------- */
+
+/* Define (or update, when name and UUID match an existing definition) the network in `path`,
+ * filling in what libvirt fills at define time: UUID, bridge name (first free virbrN), MAC.
+ * *updated tells whether an existing definition was replaced. */
+int vn_define(struct vn_ctx *ctx, const char *path, struct vn_net **out, bool *updated,
+              struct vn_error *err);
+/* Same, from an already parsed model (takes no ownership). */
+int vn_define_net(struct vn_ctx *ctx, struct vn_net *net, bool *updated, struct vn_error *err);
+/* Fill UUID-derived MAC and a free bridge name into net when the mode needs them. `others` are
+ * the other defined networks. */
+int vn_fill_defaults(struct vn_ctx *ctx, struct vn_net *net, struct vn_net *const *others,
+                     size_t n_others, struct vn_error *err);
+int vn_undefine(struct vn_ctx *ctx, const char *name, struct vn_error *err);
+int vn_autostart_set(struct vn_ctx *ctx, const char *name, bool on, struct vn_error *err);
+bool vn_autostart_get(struct vn_ctx *ctx, const char *name);
+
+enum vn_net_state { VN_STATE_INACTIVE = 0, VN_STATE_ACTIVE, VN_STATE_FAILED };
+const char *vn_net_state_name(enum vn_net_state s);
+
+struct vn_net_status {
+        char *name;
+        char uuid[37];
+        char bridge[16];
+        enum vn_fwd_mode mode;
+        enum vn_net_state state;
+        bool persistent;
+        bool autostart;
+};
+/* Every defined or running network, sorted by name. */
+int vn_list(struct vn_ctx *ctx, struct vn_net_status **out, size_t *n, struct vn_error *err);
+void vn_list_free(struct vn_net_status *l, size_t n);
+enum vn_net_state vn_state_get(struct vn_ctx *ctx, const char *name);
+
+/* The live definition when running (unless inactive), else the persistent one. */
+int vn_get_net(struct vn_ctx *ctx, const char *name, bool inactive, struct vn_net **out,
+               struct vn_error *err);
+
+/* ---- running networks (apply.c) ----------------------------------------- */
+
+enum {
+        VN_START_DRY_RUN = 1 << 0, /* plan only (returned through *plan_out) */
+};
+
+/* Plan a model the way start would on this host (resolves the firewall backend). */
+int vn_plan_for(struct vn_ctx *ctx, const struct vn_net *net, struct vn_plan **out,
+                struct vn_error *err);
+/* Start a defined network. */
+int vn_start(struct vn_ctx *ctx, const char *name, unsigned flags, struct vn_plan **plan_out,
+             struct vn_error *err);
+/* Start a transient network from a model (vnet create). */
+int vn_start_net(struct vn_ctx *ctx, struct vn_net *net, unsigned flags,
+                 struct vn_plan **plan_out, struct vn_error *err);
+/* Stop a network: undo its journal. Idempotent; works after a crash. */
+int vn_destroy(struct vn_ctx *ctx, const char *name, struct vn_error *err);
+
+struct vn_lease_info {
+        long long expiry; /* unix time, 0 = infinite */
+        char mac[VN_MAC_STRLEN];
+        char ip[VN_ADDR_STRLEN + 4];
+        char hostname[64];
+        char client_id[128];
+};
+int vn_dhcp_leases(struct vn_ctx *ctx, const char *name, struct vn_lease_info **out, size_t *n,
+                   struct vn_error *err);
+
+struct vn_net_info {
+        enum vn_net_state state;
+        char bridge[16];
+        pid_t dnsmasq_pid;    /* 0: none planned */
+        bool dnsmasq_running; /* the recorded pid is our dnsmasq */
+        bool fw_present;      /* the network's nft chains exist */
+        bool bridge_present;
+        unsigned fw_rules;
+        char fw_backend[16];
+};
+int vn_info(struct vn_ctx *ctx, const char *name, struct vn_net_info *out, struct vn_error *err);
+
+#endif

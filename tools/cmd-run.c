@@ -1,0 +1,388 @@
+/*
+ * cmd-run.c: commands on running networks — start, create, destroy, plan,
+ * info, dhcp-leases, autostart-all.
+ */
+#include "config.h"
+
+#include "cli.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+static const struct cli_cmd *self(const char *name);
+
+static double ms_since(uint64_t t0)
+{
+        return (double)(vn_now_ns() - t0) / 1e6;
+}
+
+static int print_plan(struct cli *cli, const struct vn_plan *p)
+{
+        _cleanup_free_ char *s = cli->json ? vn_plan_format_json(p) : vn_plan_format(p);
+
+        if (!s)
+                return cli_error("out of memory");
+        fputs(s, stdout);
+        return EXIT_OK;
+}
+
+static int one_name(const struct cli_cmd *cmd, int argc, char **argv, const struct cli_opt *opts,
+                    char **name)
+{
+        char *pos[1];
+        int n = cli_parse_opts(cmd, argc, argv, opts, pos, 1);
+
+        if (n < 0)
+                return EXIT_USAGE;
+        if (n != 1)
+                return cli_usage(cmd, "exactly one %s is needed",
+                                 strstr(cmd->synopsis, "FILE") ? "argument" : "NAME");
+        *name = pos[0];
+        return EXIT_OK;
+}
+
+static int cmd_start(struct cli *cli, int argc, char **argv)
+{
+        const struct cli_cmd *cmd = self("start");
+        _cleanup_plan_ struct vn_plan *p = NULL;
+        struct vn_error err = {0};
+        struct vn_ctx *ctx;
+        bool dry = false;
+        char *name;
+        uint64_t t0;
+        int r;
+
+        const struct cli_opt opts[] = {{"--dry-run", false, NULL, &dry}, {0}};
+        if ((r = one_name(cmd, argc, argv, opts, &name)) != EXIT_OK)
+                return r;
+        ctx = cli_ctx(cli, &err);
+        if (!ctx)
+                return cli_fail(&err, -EINVAL);
+        t0 = vn_now_ns();
+        r = vn_start(ctx, name, dry ? VN_START_DRY_RUN : 0, &p, &err);
+        if (r < 0)
+                return cli_fail(&err, r);
+        if (dry)
+                return print_plan(cli, p);
+        if (cli->json)
+                printf("{\"name\":\"%s\",\"started\":true,\"ms\":%.2f}\n", name, ms_since(t0));
+        else
+                printf("Network %s started\n", name);
+        return EXIT_OK;
+}
+
+static int cmd_create(struct cli *cli, int argc, char **argv)
+{
+        const struct cli_cmd *cmd = self("create");
+        _cleanup_plan_ struct vn_plan *p = NULL;
+        _cleanup_net_ struct vn_net *net = NULL;
+        struct vn_error err = {0};
+        struct vn_net **defs = NULL;
+        size_t n_defs = 0;
+        struct vn_ctx *ctx;
+        bool dry = false;
+        char *file;
+        int r;
+
+        const struct cli_opt opts[] = {{"--dry-run", false, NULL, &dry}, {0}};
+        if ((r = one_name(cmd, argc, argv, opts, &file)) != EXIT_OK)
+                return r;
+        ctx = cli_ctx(cli, &err);
+        if (!ctx)
+                return cli_fail(&err, -EINVAL);
+        r = vn_net_parse_file(file, &net, &err);
+        if (r == 0)
+                r = vn_net_check(net, &err);
+        if (r < 0)
+                return cli_fail(&err, r);
+        {
+                _cleanup_free_ char *dp = vn_path_def(ctx, net->name);
+
+                if (dp && access(dp, F_OK) == 0)
+                        return cli_error("network '%s' is already defined; use `vnet start %s` "
+                                         "(create is for transient networks)",
+                                         net->name, net->name);
+        }
+        r = vn_defs_load(ctx, &defs, &n_defs, &(struct vn_error){0});
+        if (r == 0)
+                r = vn_fill_defaults(ctx, net, defs, n_defs, &err);
+        if (r == 0)
+                r = vn_net_check_against(net, defs, n_defs, &err);
+        vn_defs_free(defs, n_defs);
+        if (r < 0)
+                return cli_fail(&err, r);
+        r = vn_start_net(ctx, net, dry ? VN_START_DRY_RUN : 0, &p, &err);
+        if (r < 0)
+                return cli_fail(&err, r);
+        if (dry)
+                return print_plan(cli, p);
+        if (!cli->json)
+                printf("Network %s created from %s\n", net->name, file);
+        return EXIT_OK;
+}
+
+static int cmd_destroy(struct cli *cli, int argc, char **argv)
+{
+        const struct cli_cmd *cmd = self("destroy");
+        struct vn_error err = {0};
+        struct vn_ctx *ctx;
+        char *name;
+        int r;
+
+        if ((r = one_name(cmd, argc, argv, NULL, &name)) != EXIT_OK)
+                return r;
+        ctx = cli_ctx(cli, &err);
+        if (!ctx)
+                return cli_fail(&err, -EINVAL);
+        r = vn_destroy(ctx, name, &err);
+        if (r < 0)
+                return cli_fail(&err, r);
+        if (!cli->json)
+                printf("Network %s destroyed\n", name);
+        return EXIT_OK;
+}
+
+static int cmd_plan(struct cli *cli, int argc, char **argv)
+{
+        const struct cli_cmd *cmd = self("plan");
+        _cleanup_plan_ struct vn_plan *p = NULL;
+        _cleanup_net_ struct vn_net *net = NULL;
+        struct vn_error err = {0};
+        struct vn_ctx *ctx;
+        struct stat st;
+        char *arg;
+        int r;
+
+        if ((r = one_name(cmd, argc, argv, NULL, &arg)) != EXIT_OK)
+                return r;
+        ctx = cli_ctx(cli, &err);
+        if (!ctx)
+                return cli_fail(&err, -EINVAL);
+        if (stat(arg, &st) == 0 && !S_ISDIR(st.st_mode)) {
+                struct vn_net **defs = NULL;
+                size_t n_defs = 0;
+
+                r = vn_net_parse_file(arg, &net, &err);
+                if (r == 0)
+                        r = vn_net_check(net, &err);
+                if (r == 0)
+                        r = vn_defs_load(ctx, &defs, &n_defs, &(struct vn_error){0});
+                if (r == 0)
+                        r = vn_fill_defaults(ctx, net, defs, n_defs, &err);
+                vn_defs_free(defs, n_defs);
+        } else {
+                r = vn_get_net(ctx, arg, false, &net, &err);
+        }
+        if (r == 0)
+                r = vn_plan_for(ctx, net, &p, &err);
+        if (r < 0)
+                return cli_fail(&err, r);
+        return print_plan(cli, p);
+}
+
+static int cmd_info(struct cli *cli, int argc, char **argv)
+{
+        const struct cli_cmd *cmd = self("info");
+        _cleanup_net_ struct vn_net *net = NULL;
+        struct vn_net_info info;
+        struct vn_error err = {0};
+        struct vn_ctx *ctx;
+        char *name, u[37];
+        bool persistent;
+        int r;
+
+        if ((r = one_name(cmd, argc, argv, NULL, &name)) != EXIT_OK)
+                return r;
+        ctx = cli_ctx(cli, &err);
+        if (!ctx)
+                return cli_fail(&err, -EINVAL);
+        r = vn_get_net(ctx, name, false, &net, &err);
+        if (r == 0)
+                r = vn_info(ctx, name, &info, &err);
+        if (r < 0)
+                return cli_fail(&err, r);
+        {
+                _cleanup_free_ char *dp = vn_path_def(ctx, name);
+
+                persistent = dp && access(dp, F_OK) == 0;
+        }
+        vn_uuid_format(net->uuid, u);
+        if (cli->json) {
+                printf("{\"name\":");
+                cli_json_str(stdout, name);
+                printf(",\"uuid\":\"%s\",\"state\":\"%s\",\"mode\":\"%s\",\"persistent\":%s,"
+                       "\"autostart\":%s,\"bridge\":",
+                       u, vn_net_state_name(info.state),
+                       vn_fwd_mode_name(net->forward.present ? net->forward.mode : VN_FWD_NONE),
+                       persistent ? "true" : "false",
+                       vn_autostart_get(ctx, name) ? "true" : "false");
+                cli_json_str(stdout, info.bridge);
+                printf(",\"bridge_present\":%s,\"dnsmasq_pid\":%ld,\"dnsmasq_running\":%s,"
+                       "\"firewall_backend\":\"%s\",\"firewall_rules\":%u,\"firewall_present\":%s}\n",
+                       info.bridge_present ? "true" : "false", (long)info.dnsmasq_pid,
+                       info.dnsmasq_running ? "true" : "false", info.fw_backend, info.fw_rules,
+                       info.fw_present ? "true" : "false");
+                return EXIT_OK;
+        }
+        printf("%-16s%s\n", "Name:", name);
+        printf("%-16s%s\n", "UUID:", u);
+        printf("%-16s%s\n", "State:", vn_net_state_name(info.state));
+        printf("%-16s%s\n", "Mode:",
+               vn_fwd_mode_name(net->forward.present ? net->forward.mode : VN_FWD_NONE));
+        printf("%-16s%s\n", "Persistent:", persistent ? "yes" : "no");
+        printf("%-16s%s\n", "Autostart:", vn_autostart_get(ctx, name) ? "yes" : "no");
+        printf("%-16s%s\n", "Bridge:", info.bridge[0] ? info.bridge : "-");
+        printf("%-16s%s, %u rules\n", "Firewall:", info.fw_backend, info.fw_rules);
+        if (info.state != VN_STATE_INACTIVE) {
+                printf("%-16s%s\n", "Bridge up:", info.bridge_present ? "yes" : "MISSING");
+                if (info.fw_rules)
+                        printf("%-16s%s\n", "Rules in place:", info.fw_present ? "yes" : "MISSING");
+                if (info.dnsmasq_pid || info.dnsmasq_running)
+                        printf("%-16s%s (pid %ld)\n", "dnsmasq:",
+                               info.dnsmasq_running ? "running" : "NOT RUNNING",
+                               (long)info.dnsmasq_pid);
+        }
+        return EXIT_OK;
+}
+
+static int cmd_dhcp_leases(struct cli *cli, int argc, char **argv)
+{
+        const struct cli_cmd *cmd = self("dhcp-leases");
+        struct vn_lease_info *l = NULL;
+        struct vn_error err = {0};
+        struct vn_ctx *ctx;
+        char *name;
+        size_t n = 0;
+        int r;
+
+        if ((r = one_name(cmd, argc, argv, NULL, &name)) != EXIT_OK)
+                return r;
+        ctx = cli_ctx(cli, &err);
+        if (!ctx)
+                return cli_fail(&err, -EINVAL);
+        r = vn_dhcp_leases(ctx, name, &l, &n, &err);
+        if (r < 0)
+                return cli_fail(&err, r);
+        if (cli->json)
+                printf("[");
+        else
+                printf(" %-19s   %-17s   %-8s   %-22s   %-16s   %s\n%s\n", "Expiry Time",
+                       "MAC address", "Protocol", "IP address", "Hostname", "Client ID or DUID",
+                       "--------------------------------------------------------------------"
+                       "--------------------------------");
+        for (size_t i = 0; i < n; i++) {
+                char when[32] = "never";
+                time_t t = (time_t)l[i].expiry;
+                bool v6 = strchr(l[i].ip, ':') != NULL;
+
+                if (t) {
+                        struct tm tm;
+
+                        localtime_r(&t, &tm);
+                        strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
+                }
+                if (cli->json) {
+                        printf("%s{\"expiry\":%lld,\"mac\":", i ? "," : "", l[i].expiry);
+                        cli_json_str(stdout, l[i].mac);
+                        printf(",\"type\":\"%s\",\"ip\":", v6 ? "ipv6" : "ipv4");
+                        cli_json_str(stdout, l[i].ip);
+                        printf(",\"hostname\":");
+                        cli_json_str(stdout, l[i].hostname);
+                        printf(",\"clientid\":");
+                        cli_json_str(stdout, l[i].client_id);
+                        printf("}");
+                } else {
+                        printf(" %-19s   %-17s   %-8s   %-22s   %-16s   %s\n", when,
+                               l[i].mac[0] ? l[i].mac : "-", v6 ? "ipv6" : "ipv4", l[i].ip,
+                               l[i].hostname[0] ? l[i].hostname : "-",
+                               l[i].client_id[0] ? l[i].client_id : "-");
+                }
+        }
+        printf(cli->json ? "]\n" : "\n");
+        free(l);
+        return EXIT_OK;
+}
+
+static int cmd_autostart_all(struct cli *cli, int argc, char **argv)
+{
+        const struct cli_cmd *cmd = self("autostart-all");
+        struct vn_net_status *l = NULL;
+        struct vn_error err = {0};
+        struct vn_ctx *ctx;
+        size_t n = 0;
+        int r, failed = 0, started = 0;
+
+        if (cli_parse_opts(cmd, argc, argv, NULL, NULL, 0) < 0)
+                return EXIT_USAGE;
+        ctx = cli_ctx(cli, &err);
+        if (!ctx)
+                return cli_fail(&err, -EINVAL);
+        r = vn_list(ctx, &l, &n, &err);
+        if (r < 0)
+                return cli_fail(&err, r);
+        for (size_t i = 0; i < n; i++) {
+                struct vn_error e = {0};
+
+                if (!l[i].autostart || l[i].state == VN_STATE_ACTIVE)
+                        continue;
+                r = vn_start(ctx, l[i].name, 0, NULL, &e);
+                if (r < 0) {
+                        cli_fail(&e, r);
+                        failed++;
+                } else {
+                        started++;
+                        if (!cli->json)
+                                printf("Network %s started\n", l[i].name);
+                }
+        }
+        vn_list_free(l, n);
+        if (cli->json)
+                printf("{\"started\":%d,\"failed\":%d}\n", started, failed);
+        return failed ? EXIT_USER : EXIT_OK;
+}
+
+const struct cli_cmd cli_run_cmds[] = {
+        {"start", cmd_start, "[--dry-run] NAME", "start a defined network",
+         "Creates the network NAME on this host: for nat, route, open and isolated\n"
+         "networks a bridge with its addresses and routes (netlink), the sysctls the\n"
+         "mode needs, the firewall rules (one nftables transaction in vnet's own table)\n"
+         "and a dnsmasq for DHCP/DNS. Every object is journaled under\n"
+         "ROOT/run/vnet/NAME before it is created; a failure at any step rolls back\n"
+         "everything and names the step. A start that died (crash, kill -9) is cleaned\n"
+         "up by the next start or by `vnet destroy`.\n"
+         "\n"
+         "Options:\n"
+         "  --dry-run   print what would be done (as `vnet plan`) and touch nothing\n"},
+        {"create", cmd_create, "[--dry-run] FILE", "start a transient network from XML",
+         "Starts the network of FILE without a persistent definition: it disappears\n"
+         "from `vnet list --all` when destroyed.\n"},
+        {"destroy", cmd_destroy, "NAME", "stop a network and remove all it created",
+         "Undoes the journal of NAME: stops its dnsmasq (only the process vnet started),\n"
+         "removes its firewall rules (one transaction), and deletes its bridge (only if\n"
+         "it is still the bridge vnet created). Works after a crash; on a network that\n"
+         "is not active it reports so and exits 1.\n"},
+        {"plan", cmd_plan, "FILE|NAME", "print what start would do, touching nothing",
+         "Prints, in a stable order fit for review, the links, sysctls, addresses,\n"
+         "routes, the exact firewall transaction (and its removal), and the dnsmasq\n"
+         "configuration that start would apply. With --json, a JSON object.\n"},
+        {"info", cmd_info, "NAME", "show a network's state and health",
+         "Shows NAME's UUID, state, mode, bridge, firewall and dnsmasq, and for a running\n"
+         "network whether each of them is actually in place.\n"},
+        {"dhcp-leases", cmd_dhcp_leases, "NAME", "list the DHCP leases of a network",
+         "Lists the leases dnsmasq granted on NAME, as `virsh net-dhcp-leases`.\n"},
+        {"autostart-all", cmd_autostart_all, "", "start every network marked autostart",
+         "What the boot-time service runs. Starts each autostart network that is not\n"
+         "active; one failure does not stop the others (exit 1 if any failed).\n"},
+        {0},
+};
+
+static const struct cli_cmd *self(const char *name)
+{
+        for (const struct cli_cmd *c = cli_run_cmds; c->name; c++)
+                if (strcmp(c->name, name) == 0)
+                        return c;
+        return NULL;
+}
