@@ -68,6 +68,7 @@ struct vn_forward {
         struct vn_pci_addr *pcis;
         size_t n_pcis;
         struct vn_nat nat;
+        int line;
 };
 
 enum vn_mac_table_mgr { VN_MTM_DEFAULT = 0, VN_MTM_KERNEL, VN_MTM_LIBVIRT };
@@ -80,6 +81,7 @@ struct vn_bridge {
         bool has_delay;
         unsigned long delay;
         enum vn_mac_table_mgr mac_table_manager;
+        int line;
 };
 
 struct vn_domain {
@@ -87,28 +89,33 @@ struct vn_domain {
         char *name;
         enum vn_tristate local_only;
         enum vn_tristate reg; /* register= */
+        int line;
 };
 
 struct vn_dns_forwarder {
         char *addr;   /* kept as text; validated as an IP when set */
         char *domain;
+        unsigned port; /* <forwarder port=>, 0 = default (added) */
 };
 
 struct vn_dns_txt {
         char *name;
         char *value;
+        int line; /* source line, 0 = unknown */
 };
 
 struct vn_dns_srv {
         char *service, *protocol, *domain, *target;
         bool has_port, has_priority, has_weight;
         unsigned port, priority, weight;
+        int line;
 };
 
 struct vn_dns_host {
         struct vn_addr ip;
         char **hostnames;
         size_t n_hostnames;
+        int line;
 };
 
 struct vn_dns {
@@ -136,6 +143,7 @@ struct vn_lease {
 struct vn_dhcp_range {
         struct vn_addr start, end;
         struct vn_lease lease;
+        int line;
 };
 
 struct vn_dhcp_host {
@@ -145,6 +153,7 @@ struct vn_dhcp_host {
         char *name;
         struct vn_addr ip;
         struct vn_lease lease;
+        int line;
 };
 
 struct vn_ip {
@@ -165,6 +174,8 @@ struct vn_ip {
         bool has_bootp;
         char *bootp_file;
         char *bootp_server;
+        int line;
+        struct vn_addr bootp_server_addr; /* parsed bootp_server, unset when absent */
 };
 /* Effective prefix: prefix, or from netmask, or classful default. */
 unsigned vn_ip_prefix(const struct vn_ip *ip);
@@ -180,6 +191,7 @@ struct vn_route {
         struct vn_addr gateway;
         bool has_metric;
         unsigned metric;
+        int line;
 };
 unsigned vn_route_prefix(const struct vn_route *r);
 
@@ -222,6 +234,7 @@ struct vn_portgroup {
         struct vn_virtualport virtualport;
         struct vn_bandwidth bandwidth;
         struct vn_vlan vlan;
+        int line;
 };
 
 /* vnet extension: <vnet:forward proto port to toport mac address/> */
@@ -251,7 +264,12 @@ struct vn_net {
         bool has_uuid;        /* false only until define/parse fills one in */
         char *title;
         char *description;
-        char *metadata_xml;   /* inner XML of <metadata>, verbatim, or NULL */
+        char *metadata_xml;    /* inner XML of <metadata>, verbatim, or NULL.
+                                * Exactly the lines libvirt writes between
+                                * <metadata> and </metadata>: each child element
+                                * indented by 4 spaces, namespace declarations
+                                * on the child, "\n"-terminated; "" for an
+                                * element with no children. */
         enum vn_tristate ipv6; /* <network ipv6='yes'> */
         enum vn_tristate trust_guest_rx_filters;
         unsigned connections; /* live only */
@@ -279,6 +297,7 @@ struct vn_net {
         struct vn_ext ext;     /* parsed from metadata_xml's vnet:network */
 
         char *source;          /* file name used in messages ("net.xml") */
+        int line;     /* line of <network>, 0 = unknown */
 };
 
 void vn_net_free(struct vn_net *net);
