@@ -642,6 +642,27 @@ int vn_start(struct vn_ctx *ctx, const char *name, unsigned flags, struct vn_pla
         return vn_start_net(ctx, net, flags, plan_out, err);
 }
 
+/* When the last network of this root is gone and vnet's table holds no network's elements any
+ * more, remove the table itself, so that nothing of vnet's stays behind. */
+static void nft_table_gc(struct vn_ctx *ctx)
+{
+        _cleanup_free_ char *out = NULL;
+        struct vn_error ignore = {0};
+        char **names = NULL;
+        size_t n = 0;
+
+        if (vn_running_names(ctx, &names, &n) < 0)
+                return;
+        vn_strv_free(names, n);
+        if (n > 0)
+                return;
+        if (vn_nft_query("list table inet " VN_NFT_TABLE, &out, &ignore) < 0 || !out)
+                return;
+        if (strstr(out, "elements =") || strstr(out, "chain vn_"))
+                return; /* another root's networks live in this namespace */
+        vn_nft_run("delete table inet " VN_NFT_TABLE "\n", false, &ignore);
+}
+
 static int destroy_locked(struct vn_ctx *ctx, struct vn_nl *nl, const char *name, bool quiet,
                           struct vn_error *err)
 {
@@ -649,6 +670,7 @@ static int destroy_locked(struct vn_ctx *ctx, struct vn_nl *nl, const char *name
         _cleanup_free_ char *jpath = vn_path_run_file(ctx, name, "journal");
         struct vn_journal *j = NULL;
         struct vn_error jerr = {0};
+        bool had_nft;
         int r;
 
         if (!dir || !jpath)
@@ -666,11 +688,14 @@ static int destroy_locked(struct vn_ctx *ctx, struct vn_nl *nl, const char *name
         }
         if (r < 0)
                 return vn_err(err, r, "%s", jerr.msg);
+        had_nft = vn_journal_find(j, "nft") != NULL;
         r = undo_journal(ctx, nl, j, err);
         vn_journal_free(j);
         if (r < 0)
                 return r; /* keep the journal: a retry knows what is left */
         r = rm_rf_dir(dir);
+        if (r == 0 && had_nft)
+                nft_table_gc(ctx);
         if (r < 0)
                 return vn_err(err, r, "cannot remove '%s': %s", dir, strerror(-r));
         return 0;
