@@ -116,7 +116,7 @@ int vn_define_net(struct vn_ctx *ctx, struct vn_net *net, bool *updated, struct 
                 bool same_name = vn_streq(defs[i]->name, net->name);
                 bool same_uuid = memcmp(defs[i]->uuid, net->uuid, 16) == 0;
 
-                if (same_name && !net->has_uuid) {
+                if (same_name && net->uuid_generated) {
                         /* no <uuid> given: keep the existing network's, as libvirt does */
                         memcpy(net->uuid, defs[i]->uuid, 16);
                         same_uuid = true;
@@ -142,7 +142,7 @@ int vn_define_net(struct vn_ctx *ctx, struct vn_net *net, bool *updated, struct 
                 else
                         others[n_others++] = defs[i];
         }
-        net->has_uuid = true;
+        net->uuid_generated = false;
         /* an update keeps the bridge and MAC define assigned before */
         if (same && !net->bridge.name && same->bridge.name &&
             vn_mode_info(net->forward.present ? net->forward.mode : VN_FWD_NONE)->creates_bridge) {

@@ -262,6 +262,7 @@ struct vn_net {
         char *name;
         uint8_t uuid[16];
         bool has_uuid;        /* false only until define/parse fills one in */
+        bool uuid_generated;  /* the document had no <uuid>; parse generated one */
         char *title;
         char *description;
         char *metadata_xml;    /* inner XML of <metadata>, verbatim, or NULL.

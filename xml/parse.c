@@ -1490,9 +1490,8 @@ static int check_mode_rules(struct pctx *c, xmlNode *root)
         const struct vn_forward *fwd = &net->forward;
         const char *mode = vn_fwd_mode_name(fwd->mode);
         const char *name = net->name;
-        char where[64];
-
-        snprintf(where, sizeof(where), "%s:%d", c->source, fwd->line);
+        const char *src = c->source;
+        int ln = fwd->line;
         switch (fwd->mode) {
         case VN_FWD_NONE:
                 break;
@@ -1500,21 +1499,21 @@ static int check_mode_rules(struct pctx *c, xmlNode *root)
         case VN_FWD_ROUTE:
                 if (net->n_ips == 0)
                         return vn_err(c->err, -EINVAL,
-                                      "%s: <forward mode='%s'>: %s forwarding requested, but no "
+                                      "%s:%d: <forward mode='%s'>: %s forwarding requested, but no "
                                       "IP address provided for network '%s' (add an <ip> element)",
-                                      where, mode, mode, name);
+                                      src, ln, mode, mode, name);
                 if (fwd->n_ifs > 1)
                         return vn_err(c->err, -EINVAL,
-                                      "%s: <forward mode='%s'>: multiple forwarding interfaces "
+                                      "%s:%d: <forward mode='%s'>: multiple forwarding interfaces "
                                       "specified for network '%s', only one is supported",
-                                      where, mode, name);
+                                      src, ln, mode, name);
                 break;
         case VN_FWD_OPEN:
                 if (fwd->n_ifs || fwd->n_pfs || fwd->n_pcis)
                         return vn_err(c->err, -EINVAL,
-                                      "%s: <forward mode='open'>: forward dev not allowed for "
+                                      "%s:%d: <forward mode='open'>: forward dev not allowed for "
                                       "network '%s' with forward mode='open'",
-                                      where, name);
+                                      src, ln, name);
                 break;
         case VN_FWD_PRIVATE:
         case VN_FWD_VEPA:
@@ -1708,6 +1707,7 @@ static int parse_root(struct pctx *c, xmlNode *root)
         if (!net->has_uuid) {
                 vn_uuid_generate(net->uuid);
                 net->has_uuid = true;
+                net->uuid_generated = true;
         }
         return check_mode_rules(c, root);
 }
