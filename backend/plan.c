@@ -201,7 +201,10 @@ int vn_plan_build(const struct vn_net *net, const struct vn_plan_opts *opts, str
                               "started",
                               net->name);
 
-        if (p->mi->creates_bridge || p->mi->uses_host_bridge) {
+        /* <forward mode='bridge'> is a host bridge with <bridge name>, else a macvtap pool */
+        p->host_bridge = p->mi->uses_host_bridge && net->bridge.name;
+        p->macvtap = p->mi->uses_macvtap || (p->mode == VN_FWD_BRIDGE && !net->bridge.name);
+        if (p->mi->creates_bridge || p->host_bridge) {
                 if (!net->bridge.name)
                         return vn_err(err, -EINVAL,
                                       "network '%s': no bridge name (define assigns one; use "
@@ -209,23 +212,18 @@ int vn_plan_build(const struct vn_net *net, const struct vn_plan_opts *opts, str
                                       net->name);
                 snprintf(p->bridge, sizeof(p->bridge), "%s", net->bridge.name);
         }
-        if (p->mi->uses_host_bridge) {
-                if (add_check_dev(p, p->bridge) < 0)
-                        return -ENOMEM;
-        }
-        if (p->mi->uses_macvtap) {
+        if (p->host_bridge && add_check_dev(p, p->bridge) < 0)
+                return -ENOMEM;
+        if (p->macvtap) {
                 for (size_t i = 0; i < net->forward.n_ifs; i++)
                         if (add_check_dev(p, net->forward.ifs[i].dev) < 0)
                                 return -ENOMEM;
                 for (size_t i = 0; i < net->forward.n_pfs; i++)
                         if (add_check_dev(p, net->forward.pfs[i]) < 0)
                                 return -ENOMEM;
-        }
-        if (p->mode == VN_FWD_BRIDGE && !net->bridge.name) {
-                /* macvtap bridge mode: <forward mode='bridge'> with <interface dev> pool */
-                for (size_t i = 0; i < net->forward.n_ifs; i++)
-                        if (add_check_dev(p, net->forward.ifs[i].dev) < 0)
-                                return -ENOMEM;
+                if (p->n_check_devs == 0 && net->forward.dev &&
+                    add_check_dev(p, net->forward.dev) < 0)
+                        return -ENOMEM;
         }
 
         if (p->mi->creates_bridge) {
@@ -328,7 +326,7 @@ char *vn_plan_format(const struct vn_plan *p)
         if (p->n_compat) {
                 fmt_section(&b, "only if the host's iptables FORWARD policy is DROP (Docker): tagged accepts");
                 for (size_t i = 0; i < p->n_compat; i++) {
-                        vn_buf_add(&b, "iptables");
+                        vn_buf_add(&b, "iptables ");
                         for (const char *s = p->compat_add[i]; *s; s++)
                                 vn_buf_addn(&b, *s == '\t' ? " " : s, 1);
                         vn_buf_add(&b, "\n");

@@ -66,6 +66,9 @@ struct vn_plan {
         unsigned delay_cs;
         bool no_learning;
 
+        bool host_bridge; /* guests join an existing host bridge */
+        bool macvtap;     /* guests get macvtaps on the check_devs pool */
+
         /* host devices that must exist (host bridge, macvtap pool) */
         char **check_devs;
         size_t n_check_devs;
