@@ -1,0 +1,27 @@
+#!/bin/bash
+# install-deps.sh: install (as root, on Debian 12) every Debian package vnet
+# needs to build, run and test. Idempotent.
+#   --runtime   only what running vnet needs
+set -euo pipefail
+
+RUNTIME=(dnsmasq-base nftables iptables iproute2 libxml2 libnl-3-200 libnl-route-3-200 libnftables1)
+BUILD=(gcc make autoconf automake pkg-config libxml2-dev libnl-3-dev libnl-route-3-dev
+	libnftables-dev libcmocka-dev)
+TEST=(busybox-static socat python3 procps libxml2-utils valgrind clang)
+
+pkgs=("${RUNTIME[@]}")
+[ "${1:-}" = --runtime ] || pkgs+=("${BUILD[@]}" "${TEST[@]}")
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "install-deps.sh: run as root (apt-get install)" >&2
+	exit 1
+fi
+missing=()
+for p in "${pkgs[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -q
+	apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
