@@ -1,2 +1,335 @@
-/* placeholder: implemented in a later commit */
-typedef int vn_placeholder_dnsmasq;
+/*
+ * dnsmasq.c: spawn, identify, reload and stop the dnsmasq of one network.
+ *
+ * dnsmasq daemonizes: the process we fork exits once the daemon has written
+ * its pid file and finished start-up, or exits non-zero after printing why
+ * it could not start. We capture that text for the error, then trust only a
+ * pid whose /proc entry is alive (not a zombie: PID 1 may reap late) and
+ * whose command line names our configuration file.
+ */
+#include "config.h"
+
+#include "dnsmasq.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#define START_TIMEOUT_MS 2000
+#define STOP_TIMEOUT_MS  1000
+#define OUTPUT_MAX       4096
+
+const char *vn_dnsmasq_path(void)
+{
+        const char *p = getenv("VNET_DNSMASQ");
+
+        return p && p[0] ? p : DNSMASQ_PATH;
+}
+
+static void sleep_us(unsigned us)
+{
+        struct timespec ts = {.tv_sec = 0, .tv_nsec = (long)us * 1000L};
+
+        nanosleep(&ts, NULL);
+}
+
+static uint64_t ms_since(uint64_t start_ns)
+{
+        return (vn_now_ns() - start_ns) / 1000000u;
+}
+
+pid_t vn_dnsmasq_read_pid(const char *pid_path)
+{
+        _cleanup_free_ char *s = NULL;
+        char *end;
+        long v;
+
+        if (!pid_path || vn_read_file(pid_path, 64, &s, NULL) < 0)
+                return 0;
+        errno = 0;
+        v = strtol(s, &end, 10);
+        while (*end == '\n' || *end == ' ')
+                end++;
+        if (errno || end == s || *end || v <= 0 || v > 0x3fffffff)
+                return 0;
+        return (pid_t)v;
+}
+
+/* Process state letter from /proc/PID/stat, or 0 when there is no such process. */
+static char proc_state(pid_t pid)
+{
+        _cleanup_free_ char *s = NULL;
+        char path[64], *p;
+
+        snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+        if (vn_read_file(path, 4096, &s, NULL) < 0)
+                return 0;
+        /* comm may contain ') ': the state follows the last one */
+        p = strrchr(s, ')');
+        if (!p || p[1] != ' ' || !p[2])
+                return 0;
+        return p[2];
+}
+
+bool vn_dnsmasq_is_ours(pid_t pid, const char *conf_path)
+{
+        _cleanup_free_ char *cmd = NULL;
+        char path[64], state;
+        size_t len, clen;
+
+        if (pid <= 0 || !conf_path || !conf_path[0])
+                return false;
+        state = proc_state(pid);
+        if (state == 0 || state == 'Z' || state == 'X' || state == 'x')
+                return false;
+        snprintf(path, sizeof(path), "/proc/%ld/cmdline", (long)pid);
+        if (vn_read_file(path, 65536, &cmd, &len) < 0)
+                return false;
+        clen = strlen(conf_path);
+        for (size_t off = 0; off < len; off += strlen(cmd + off) + 1) {
+                const char *a = cmd + off;
+                size_t alen = strlen(a);
+
+                /* "--conf-file=CONF", "-CCONF" or a separate "CONF" argument */
+                if (alen >= clen && strcmp(a + alen - clen, conf_path) == 0 &&
+                    (alen == clen || a[alen - clen - 1] == '=' ||
+                     (alen == clen + 2 && a[0] == '-' && a[1] == 'C')))
+                        return true;
+        }
+        return false;
+}
+
+/* Between fork and exec: async-signal-safe calls only. */
+static void child_exec(const char *path, char *const *argv, int in_fd, int out_fd, long max_fd)
+{
+        sigset_t none;
+
+        if (dup2(in_fd, STDIN_FILENO) < 0 || dup2(out_fd, STDOUT_FILENO) < 0 ||
+            dup2(out_fd, STDERR_FILENO) < 0)
+                _exit(127);
+        for (int sig = 1; sig < NSIG; sig++)
+                if (sig != SIGKILL && sig != SIGSTOP)
+                        signal(sig, SIG_DFL);
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
+#ifdef SYS_close_range
+        if (syscall(SYS_close_range, 3U, ~0U, 0U) < 0)
+#endif
+                for (long fd = 3; fd < max_fd; fd++)
+                        close((int)fd);
+        execv(path, argv);
+        _exit(127);
+}
+
+static int pidfd_open_(pid_t pid)
+{
+#ifdef SYS_pidfd_open
+        return (int)syscall(SYS_pidfd_open, pid, 0);
+#else
+        errno = ENOSYS;
+        return -1;
+#endif
+}
+
+/* Read what is available from fd (non-blocking) into b, up to OUTPUT_MAX bytes in total. */
+static void drain(int fd, struct vn_buf *b)
+{
+        char chunk[1024];
+        ssize_t n;
+
+        while ((n = read(fd, chunk, sizeof(chunk))) > 0)
+                if (b->len < OUTPUT_MAX)
+                        vn_buf_addn(b, chunk, (size_t)n);
+}
+
+/* Wait for the foreground dnsmasq to exit, collecting its output. Returns the exit status
+ * (>= 0) or -ETIMEDOUT (the child is then killed and reaped). */
+static int wait_foreground(pid_t child, int out_fd, struct vn_buf *out, uint64_t start)
+{
+        _cleanup_close_ int pidfd = pidfd_open_(child);
+        bool eof = false;
+        int status;
+
+        for (;;) {
+                struct pollfd pfd[2] = {{.fd = eof ? -1 : out_fd, .events = POLLIN},
+                                        {.fd = pidfd, .events = POLLIN}};
+                uint64_t el = ms_since(start);
+                pid_t w;
+                int timeout;
+
+                w = waitpid(child, &status, WNOHANG);
+                if (w == child) {
+                        drain(out_fd, out);
+                        if (WIFEXITED(status))
+                                return WEXITSTATUS(status);
+                        return 128 + WTERMSIG(status);
+                }
+                if (w < 0 && errno != EINTR)
+                        return -errno;
+                if (el >= START_TIMEOUT_MS) {
+                        kill(child, SIGKILL);
+                        while (waitpid(child, &status, 0) < 0 && errno == EINTR)
+                                ;
+                        return -ETIMEDOUT;
+                }
+                /* without a pidfd, poll the child every 2 ms */
+                timeout = pidfd >= 0 ? (int)(START_TIMEOUT_MS - el) : 2;
+                if (poll(pfd, pidfd >= 0 ? 2 : 1, timeout) > 0 && (pfd[0].revents & POLLIN))
+                        drain(out_fd, out);
+                if (pfd[0].revents & (POLLHUP | POLLERR))
+                        eof = true; /* nothing more to read; keep waiting for the exit */
+        }
+}
+
+static int exit_errno(int status)
+{
+        /* dnsmasq's documented exit codes */
+        switch (status) {
+        case 1:
+                return -EINVAL; /* configuration */
+        case 2:
+                return -EADDRINUSE; /* network access */
+        case 3:
+                return -EACCES; /* filesystem */
+        case 4:
+                return -ENOMEM;
+        case 127:
+                return -ENOENT;
+        default:
+                return -EIO;
+        }
+}
+
+/**
+ * vn_dnsmasq_start: run `dnsmasq --conf-file=CONF` and wait until its pid
+ * file names a live dnsmasq of ours.
+ */
+int vn_dnsmasq_start(const char *conf_path, const char *pid_path, pid_t *pid, struct vn_error *err)
+{
+        const char *bin = vn_dnsmasq_path();
+        _cleanup_free_ char *conf_arg = NULL;
+        _cleanup_close_ int devnull = -1, rd = -1, wr = -1;
+        _cleanup_buf_ struct vn_buf out = {0};
+        uint64_t start = vn_now_ns();
+        long max_fd = sysconf(_SC_OPEN_MAX);
+        pid_t child, old, p = 0;
+        int fds[2], r;
+
+        if (!conf_path || !pid_path)
+                return vn_err(err, -EINVAL, "dnsmasq: missing configuration or pid file path");
+        old = vn_dnsmasq_read_pid(pid_path);
+        if (old && vn_dnsmasq_is_ours(old, conf_path))
+                return vn_err(err, -EEXIST, "dnsmasq for '%s': already running (pid %ld)",
+                              conf_path, (long)old);
+        /* a stale pid file must not be mistaken for the new daemon's */
+        if (unlink(pid_path) < 0 && errno != ENOENT)
+                return vn_err(err, -errno, "dnsmasq for '%s': %s: %s", conf_path, pid_path,
+                              strerror(errno));
+        conf_arg = vn_asprintf("--conf-file=%s", conf_path);
+        if (!conf_arg)
+                return vn_err(err, -ENOMEM, "dnsmasq: %s", strerror(ENOMEM));
+        if (max_fd < 0 || max_fd > 65536)
+                max_fd = 65536;
+        devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+        if (devnull < 0 || pipe2(fds, O_CLOEXEC) < 0)
+                return vn_err(err, -errno, "dnsmasq: %s", strerror(errno));
+        rd = fds[0];
+        wr = fds[1];
+        child = fork();
+        if (child < 0)
+                return vn_err(err, -errno, "dnsmasq: fork: %s", strerror(errno));
+        if (child == 0) {
+                char *argv[] = {(char *)bin, conf_arg, NULL};
+
+                child_exec(bin, argv, devnull, wr, max_fd);
+        }
+        close(wr);
+        wr = -1;
+        (void)fcntl(rd, F_SETFL, O_NONBLOCK);
+
+        r = wait_foreground(child, rd, &out, start);
+        if (r != 0) {
+                const char *text = vn_buf_str(&out);
+                size_t n;
+
+                while (*text == '\n' || *text == ' ')
+                        text++;
+                n = strlen(text);
+
+                while (n > 0 && (text[n - 1] == '\n' || text[n - 1] == ' '))
+                        n--;
+                if (r < 0)
+                        return vn_err(err, r, "dnsmasq for '%s': did not start in %d ms", conf_path,
+                                      START_TIMEOUT_MS);
+                if (r == 127 && n == 0)
+                        return vn_err(err, -ENOENT, "dnsmasq: cannot execute %s", bin);
+                return vn_err(err, exit_errno(r), "dnsmasq for '%s': exit status %d: %.*s",
+                              conf_path, r, (int)n, n ? text : "no message");
+        }
+        /* The daemon writes the pid file before releasing its parent; wait for it anyway in
+         * case the file system is slow to show it. */
+        while (ms_since(start) < START_TIMEOUT_MS) {
+                p = vn_dnsmasq_read_pid(pid_path);
+                if (p && vn_dnsmasq_is_ours(p, conf_path)) {
+                        *pid = p;
+                        return 0;
+                }
+                sleep_us(1000);
+        }
+        if (p)
+                return vn_err(err, -ESRCH, "dnsmasq for '%s': pid %ld from %s is not running",
+                              conf_path, (long)p, pid_path);
+        return vn_err(err, -ETIMEDOUT, "dnsmasq for '%s': no pid in %s (is pid-file= set?)",
+                      conf_path, pid_path);
+}
+
+/* Wait until pid is no longer a live dnsmasq of ours; true when gone. */
+static bool wait_gone(pid_t pid, const char *conf_path, unsigned timeout_ms)
+{
+        uint64_t start = vn_now_ns();
+        unsigned delay = 100;
+
+        for (;;) {
+                if (!vn_dnsmasq_is_ours(pid, conf_path))
+                        return true;
+                if (ms_since(start) >= timeout_ms)
+                        return false;
+                sleep_us(delay);
+                if (delay < 5000)
+                        delay *= 2;
+        }
+}
+
+int vn_dnsmasq_stop(pid_t pid, const char *conf_path, struct vn_error *err)
+{
+        if (!vn_dnsmasq_is_ours(pid, conf_path))
+                return 0;
+        if (kill(pid, SIGTERM) < 0)
+                return errno == ESRCH
+                           ? 0
+                           : vn_err(err, -errno, "dnsmasq pid %ld: %s", (long)pid, strerror(errno));
+        if (wait_gone(pid, conf_path, STOP_TIMEOUT_MS))
+                return 0;
+        if (kill(pid, SIGKILL) < 0 && errno != ESRCH)
+                return vn_err(err, -errno, "dnsmasq pid %ld: %s", (long)pid, strerror(errno));
+        if (wait_gone(pid, conf_path, STOP_TIMEOUT_MS))
+                return 0;
+        return vn_err(err, -ETIMEDOUT, "dnsmasq pid %ld (%s): still running after SIGKILL",
+                      (long)pid, conf_path);
+}
+
+int vn_dnsmasq_reload(pid_t pid, const char *conf_path, struct vn_error *err)
+{
+        if (!vn_dnsmasq_is_ours(pid, conf_path))
+                return vn_err(err, -ESRCH, "dnsmasq pid %ld (%s): not running", (long)pid,
+                              conf_path ? conf_path : "");
+        if (kill(pid, SIGHUP) < 0)
+                return vn_err(err, -errno, "dnsmasq pid %ld: %s", (long)pid, strerror(errno));
+        return 0;
+}

@@ -1,2 +1,104 @@
-/* placeholder: implemented in a later commit */
-typedef int vn_placeholder_fw_nft;
+/*
+ * fw-nft.c: nftables through libnftables. The planner renders a whole
+ * batch in nft syntax; this file only submits it — as one transaction,
+ * optionally as a dry run — with nothing printed and nft's own messages
+ * returned to the caller.
+ */
+#include "config.h"
+
+#include "fw.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include <nftables/libnftables.h>
+
+static void ctxp(struct nft_ctx **c)
+{
+        if (*c)
+                nft_ctx_free(*c);
+}
+
+/* A context whose output and errors go to buffers, never to stdout/stderr. */
+static struct nft_ctx *ctx_new(bool dry_run)
+{
+        struct nft_ctx *ctx = nft_ctx_new(NFT_CTX_DEFAULT);
+
+        if (!ctx)
+                return NULL;
+        if (nft_ctx_buffer_output(ctx) < 0 || nft_ctx_buffer_error(ctx) < 0) {
+                nft_ctx_free(ctx);
+                return NULL;
+        }
+        nft_ctx_set_dry_run(ctx, dry_run);
+        return ctx;
+}
+
+/* nft reports failures as text only; recover an errno from the kernel's words when present. */
+static int guess_errno(const char *msg)
+{
+        static const int codes[] = {EPERM, ENOENT, EEXIST, EBUSY, ENOMEM, EOPNOTSUPP, ENOSPC};
+
+        for (size_t i = 0; msg && i < VN_ARRAY_SIZE(codes); i++)
+                if (strstr(msg, strerror(codes[i])))
+                        return -codes[i];
+        return -EINVAL;
+}
+
+static int nft_fail(struct vn_error *err, struct nft_ctx *ctx, const char *what)
+{
+        const char *e = nft_ctx_get_error_buffer(ctx);
+        size_t n = e ? strlen(e) : 0;
+
+        while (n > 0 && (e[n - 1] == '\n' || e[n - 1] == ' '))
+                n--;
+        if (n == 0)
+                return vn_err(err, -EINVAL, "nftables: %s failed", what);
+        return vn_err(err, guess_errno(e), "nftables: %.*s", (int)n, e);
+}
+
+bool vn_nft_available(void)
+{
+        _cleanup_(ctxp) struct nft_ctx *ctx = ctx_new(true);
+
+        return ctx && nft_run_cmd_from_buffer(ctx, "list tables") == 0;
+}
+
+/**
+ * vn_nft_run: submit batch as one transaction (nft -f semantics: every
+ * command of the buffer commits together or not at all).
+ */
+int vn_nft_run(const char *batch, bool dry_run, struct vn_error *err)
+{
+        _cleanup_(ctxp) struct nft_ctx *ctx = NULL;
+
+        if (!batch)
+                return vn_err(err, -EINVAL, "nftables: empty batch");
+        ctx = ctx_new(dry_run);
+        if (!ctx)
+                return vn_err(err, -ENOMEM, "nftables: cannot create context");
+        if (nft_run_cmd_from_buffer(ctx, batch) != 0)
+                return nft_fail(err, ctx, dry_run ? "check" : "transaction");
+        return 0;
+}
+
+int vn_nft_query(const char *cmd, char **out, struct vn_error *err)
+{
+        _cleanup_(ctxp) struct nft_ctx *ctx = NULL;
+        const char *o;
+        char *s;
+
+        if (!cmd)
+                return vn_err(err, -EINVAL, "nftables: empty command");
+        ctx = ctx_new(false);
+        if (!ctx)
+                return vn_err(err, -ENOMEM, "nftables: cannot create context");
+        if (nft_run_cmd_from_buffer(ctx, cmd) != 0)
+                return nft_fail(err, ctx, cmd);
+        o = nft_ctx_get_output_buffer(ctx);
+        s = strdup(o ? o : "");
+        if (!s)
+                return vn_err(err, -ENOMEM, "nftables: %s", strerror(ENOMEM));
+        *out = s;
+        return 0;
+}

@@ -1,2 +1,70 @@
-/* placeholder: implemented in a later commit */
-typedef int vn_placeholder_link_veth;
+/*
+ * link-veth.c: veth pairs, the peer optionally created straight inside
+ * another network namespace (so it never appears in ours).
+ */
+#include "config.h"
+
+#include "link.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include <netlink/msg.h>
+#include <netlink/route/link.h>
+#include <netlink/route/link/veth.h>
+
+static void linkp(struct rtnl_link **l)
+{
+        if (*l)
+                rtnl_link_put(*l);
+}
+static void msgp(struct nl_msg **m)
+{
+        if (*m)
+                nlmsg_free(*m);
+}
+static void addrp(struct nl_addr **a)
+{
+        if (*a)
+                nl_addr_put(*a);
+}
+
+static bool name_ok(const char *name)
+{
+        return name && name[0] && strlen(name) <= 15;
+}
+
+/**
+ * vn_veth_create: RTM_NEWLINK kind "veth" with VETH_INFO_PEER, NLM_F_EXCL.
+ */
+int vn_veth_create(struct vn_nl *nl, const char *name, const char *peer, int peer_netns_fd,
+                   const uint8_t *peer_mac, struct vn_error *err)
+{
+        _cleanup_(linkp) struct rtnl_link *l = NULL;
+        _cleanup_(msgp) struct nl_msg *msg = NULL;
+        _cleanup_(addrp) struct nl_addr *a = NULL;
+        struct rtnl_link *p;
+        int r;
+
+        if (!name_ok(name) || !name_ok(peer))
+                return vn_err(err, -EINVAL, "veth '%s': invalid name or peer name '%s'",
+                              name ? name : "", peer ? peer : "");
+        l = rtnl_link_veth_alloc();
+        if (!l)
+                return vn_err(err, -ENOMEM, "veth '%s': %s", name, strerror(ENOMEM));
+        rtnl_link_set_name(l, name);
+        p = rtnl_link_veth_get_peer(l);
+        rtnl_link_set_name(p, peer);
+        if (peer_netns_fd >= 0)
+                rtnl_link_set_ns_fd(p, peer_netns_fd);
+        if (peer_mac) {
+                a = nl_addr_build(AF_LLC, peer_mac, 6);
+                if (!a)
+                        return vn_err(err, -ENOMEM, "veth '%s': %s", name, strerror(ENOMEM));
+                rtnl_link_set_addr(p, a);
+        }
+        r = rtnl_link_build_add_request(l, NLM_F_CREATE | NLM_F_EXCL, &msg);
+        if (r < 0)
+                return vn_err(err, vn_nl_errno(r), "veth '%s': %s", name, nl_geterror(r));
+        return vn_nl_talk(nl, msg, err, "veth '%s' (peer '%s')", name, peer);
+}

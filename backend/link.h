@@ -33,10 +33,10 @@ static inline void vn_nl_closep(struct vn_nl **p)
 struct vn_link_info {
         int ifindex;
         char name[16];
-        char kind[32];     /* "bridge", "tun", "veth", "macvtap", "vxlan", "" */
+        char kind[32]; /* "bridge", "tun", "veth", "macvtap", "vxlan", "" */
         unsigned mtu;
-        int master;        /* ifindex of master, 0 = none */
-        bool up;           /* IFF_UP */
+        int master; /* ifindex of master, 0 = none */
+        bool up;    /* IFF_UP */
         uint8_t mac[6];
 };
 
@@ -49,7 +49,8 @@ int vn_link_set_up(struct vn_nl *nl, const char *name, bool up, struct vn_error 
 int vn_link_set_mtu(struct vn_nl *nl, const char *name, unsigned mtu, struct vn_error *err);
 int vn_link_set_mac(struct vn_nl *nl, const char *name, const uint8_t mac[6], struct vn_error *err);
 /* master = NULL releases the link from its master. */
-int vn_link_set_master(struct vn_nl *nl, const char *name, const char *master, struct vn_error *err);
+int vn_link_set_master(struct vn_nl *nl, const char *name, const char *master,
+                       struct vn_error *err);
 /* Move a link into the network namespace open as netns_fd, renaming it to new_name (or keeping
  * its name when NULL). */
 int vn_link_set_netns(struct vn_nl *nl, const char *name, int netns_fd, const char *new_name,
@@ -63,11 +64,11 @@ int vn_link_free_name(struct vn_nl *nl, const char *pattern, char out[16], struc
 
 struct vn_bridge_spec {
         const char *name;
-        const uint8_t *mac;      /* NULL: kernel default */
-        unsigned mtu;            /* 0: default */
+        const uint8_t *mac; /* NULL: kernel default */
+        unsigned mtu;       /* 0: default */
         bool stp;
         unsigned forward_delay_cs; /* centiseconds (libvirt's delay is seconds * 100) */
-        bool no_mac_learning;    /* macTableManager='libvirt' */
+        bool no_mac_learning;      /* macTableManager='libvirt' */
 };
 /* Create with NLM_F_CREATE|NLM_F_EXCL: -EEXIST when the name is taken. Not brought up. */
 int vn_bridge_create(struct vn_nl *nl, const struct vn_bridge_spec *spec, struct vn_error *err);
@@ -123,10 +124,10 @@ int vn_macvtap_open(struct vn_nl *nl, const char *name, unsigned queues, unsigne
 
 /* Add addr/prefix to link `ifname` (IPv4 with broadcast; IPv6 with IFA_F_NODAD when nodad).
  * -EEXIST when present. */
-int vn_ifaddr_add(struct vn_nl *nl, const char *ifname, const struct vn_addr *addr,
-                  unsigned prefix, bool nodad, struct vn_error *err);
-int vn_ifaddr_del(struct vn_nl *nl, const char *ifname, const struct vn_addr *addr,
-                  unsigned prefix, struct vn_error *err);
+int vn_ifaddr_add(struct vn_nl *nl, const char *ifname, const struct vn_addr *addr, unsigned prefix,
+                  bool nodad, struct vn_error *err);
+int vn_ifaddr_del(struct vn_nl *nl, const char *ifname, const struct vn_addr *addr, unsigned prefix,
+                  struct vn_error *err);
 /* Is any address of the given subnet (or overlapping it) configured on any link? Returns 1 and
  * the link name in owner when so, 0 when not. */
 int vn_ifaddr_find_overlap(struct vn_nl *nl, const struct vn_addr *net, unsigned prefix,
@@ -145,5 +146,22 @@ int vn_route_del(struct vn_nl *nl, const char *ifname, const struct vn_addr *dst
 /* Read /proc/sys/<key> (key with '/' or '.' separators) into buf, trailing newline stripped. */
 int vn_sysctl_read(const char *key, char *buf, size_t len);
 int vn_sysctl_write(const char *key, const char *value, struct vn_error *err);
+
+/* ---- shared by the netlink drivers (nl.c); not for front ends ---------- */
+
+struct nl_sock;
+struct nl_msg;
+
+/* The libnl socket behind nl. */
+struct nl_sock *vn_nl_sock(struct vn_nl *nl);
+/* Send msg (not freed) and wait for the kernel's ACK. Returns 0 or the kernel's negative errno;
+ * on failure fills err with "<what>: <strerror>[ (<extended ack message>)]", where what is
+ * printf-formatted from fmt. */
+int vn_nl_talk(struct vn_nl *nl, struct nl_msg *msg, struct vn_error *err, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* libnl's -NLE_* code → negative errno (best effort). */
+int vn_nl_errno(int nle);
+/* Format a pattern with one "%u" or "%d" and n: 0 or -EINVAL when the pattern is not one. */
+int vn_link_name_format(const char *pattern, unsigned n, char out[16]);
 
 #endif
