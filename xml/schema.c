@@ -21,6 +21,7 @@
 
 struct schema_errs {
         bool set;
+        bool dtd;
         char msg[VN_ERR_MSG_MAX];
 };
 
@@ -42,6 +43,27 @@ static void on_error(void *data, xmlError *e)
                 st->msg[--n] = '\0';
 }
 
+/* document parser callbacks: data is the parser context */
+static void on_doc_error(void *data, xmlError *e)
+{
+        xmlParserCtxt *ctxt = data;
+
+        on_error(ctxt->_private, e);
+}
+
+static void on_doc_dtd(void *data, const xmlChar *name, const xmlChar *ext_id,
+                       const xmlChar *sys_id)
+{
+        xmlParserCtxt *ctxt = data;
+        struct schema_errs *st = ctxt->_private;
+
+        (void)name;
+        (void)ext_id;
+        (void)sys_id;
+        st->dtd = true;
+        xmlStopParser(ctxt);
+}
+
 static bool file_exists(const char *dir, const char *name)
 {
         char path[4096];
@@ -61,6 +83,8 @@ int vn_schema_validate_file(const char *schema_dir, const char *path, struct vn_
         xmlParserCtxt *ctxt = NULL;
         xmlDoc *doc = NULL;
         _cleanup_free_ char *rng = NULL;
+        _cleanup_free_ char *data = NULL;
+        size_t len = 0;
         int r;
 
         if (!schema_dir || !file_exists(schema_dir, "network.rng"))
@@ -88,10 +112,21 @@ int vn_schema_validate_file(const char *schema_dir, const char *path, struct vn_
                 r = vn_err(err, -ENOMEM, "out of memory");
                 goto out;
         }
-        ctxt->sax->serror = on_error;
-        ctxt->userData = &st;
-        doc = xmlCtxtReadFile(ctxt, path, NULL,
-                              XML_PARSE_NONET | XML_PARSE_NOWARNING | XML_PARSE_NOERROR);
+        ctxt->_private = &st;
+        ctxt->sax->serror = on_doc_error;
+        ctxt->sax->internalSubset = on_doc_dtd;
+        r = vn_read_file(path, VN_XML_MAX_SIZE, &data, &len);
+        if (r < 0) {
+                r = vn_err(err, r, "%s: cannot read: %s", path,
+                           r == -EFBIG ? "larger than the 1 MiB limit" : strerror(-r));
+                goto out;
+        }
+        doc = xmlCtxtReadMemory(ctxt, data, (int)len, path, NULL,
+                                XML_PARSE_NONET | XML_PARSE_NOWARNING | XML_PARSE_NOERROR);
+        if (st.dtd) {
+                r = vn_err(err, -EINVAL, "%s: document type declarations are not allowed", path);
+                goto out;
+        }
         if (!doc || !ctxt->wellFormed) {
                 r = vn_err(err, -EINVAL, "%s", st.set ? st.msg : "not well-formed XML");
                 goto out;
