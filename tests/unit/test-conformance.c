@@ -9,6 +9,7 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -234,12 +236,56 @@ static void test_uuid_generated(void **state)
         vn_net_free(b);
 }
 
+/* RelaxNG validation with libvirt's schema: every in/ file validates (the
+ * parse failures are semantic, not schema violations); a bad mode does not,
+ * with libxml2's message captured rather than printed. */
+static void test_schema(void **state)
+{
+        char schemas[sizeof(dir) + 32], tmp[] = "/tmp/vnet-schema-XXXXXX";
+        static const char bad[] = "<network><name>x</name><forward mode='nat2'/></network>\n";
+        struct vn_error err = {0};
+        struct stat st;
+        unsigned ok = 0;
+        int fd;
+
+        (void)state;
+        snprintf(schemas, sizeof(schemas), "%s/../libvirt-schemas", dir);
+        if (stat(schemas, &st) < 0) {
+                print_message("schema: SKIP, no %s\n", schemas);
+                skip();
+        }
+        for (size_t i = 0; i < VN_ARRAY_SIZE(cases); i++) {
+                _cleanup_free_ char *in = path_of("in", cases[i].name);
+
+                memset(&err, 0, sizeof(err));
+                if (vn_schema_validate_file(schemas, in, &err) == 0)
+                        ok++;
+                else
+                        print_message("%s: %s\n", cases[i].name, err.msg);
+        }
+        print_message("schema: %u/%zu in/ files validate against network.rng\n", ok,
+                      VN_ARRAY_SIZE(cases));
+        assert_int_equal(ok, VN_ARRAY_SIZE(cases));
+
+        fd = mkstemp(tmp);
+        assert_true(fd >= 0);
+        assert_int_equal(write(fd, bad, sizeof(bad) - 1), (ssize_t)(sizeof(bad) - 1));
+        close(fd);
+        memset(&err, 0, sizeof(err));
+        assert_int_equal(vn_schema_validate_file(schemas, tmp, &err), -EINVAL);
+        assert_non_null(strstr(err.msg, "does not validate"));
+        memset(&err, 0, sizeof(err));
+        assert_int_equal(vn_schema_validate_file("/nonexistent", tmp, &err), -ENOENT);
+        unlink(tmp);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_pairs),
             cmocka_unit_test(test_idempotent),
             cmocka_unit_test(test_uuid_generated),
+            cmocka_unit_test(test_schema),
         };
         const char *base = getenv("VNET_CONFORMANCE_DIR");
         struct stat st;
