@@ -670,7 +670,6 @@ static int destroy_locked(struct vn_ctx *ctx, struct vn_nl *nl, const char *name
         _cleanup_free_ char *jpath = vn_path_run_file(ctx, name, "journal");
         struct vn_journal *j = NULL;
         struct vn_error jerr = {0};
-        bool had_nft;
         int r;
 
         if (!dir || !jpath)
@@ -688,13 +687,12 @@ static int destroy_locked(struct vn_ctx *ctx, struct vn_nl *nl, const char *name
         }
         if (r < 0)
                 return vn_err(err, r, "%s", jerr.msg);
-        had_nft = vn_journal_find(j, "nft") != NULL;
         r = undo_journal(ctx, nl, j, err);
         vn_journal_free(j);
         if (r < 0)
                 return r; /* keep the journal: a retry knows what is left */
         r = rm_rf_dir(dir);
-        if (r == 0 && had_nft)
+        if (r == 0)
                 nft_table_gc(ctx);
         if (r < 0)
                 return vn_err(err, r, "cannot remove '%s': %s", dir, strerror(-r));

@@ -300,9 +300,19 @@ static int plan_compat(struct nft_ctx *c)
         char tag[128], sn[80], add[512], del[512];
         int r;
 
-        if (p->mode != VN_FWD_NAT && p->mode != VN_FWD_ROUTE)
+        if (!p->mi->firewall)
                 return 0;
         snprintf(tag, sizeof(tag), "vnet:%s", net->name);
+        /* guest <-> guest on the bridge: with br_netfilter (Docker loads it) bridged frames
+         * traverse FORWARD too */
+        snprintf(add, sizeof(add), "-I\tFORWARD\t-i\t%s\t-o\t%s\t-m\tcomment\t--comment\t%s\t-j\tACCEPT",
+                 p->bridge, p->bridge, tag);
+        snprintf(del, sizeof(del), "-D\tFORWARD\t-i\t%s\t-o\t%s\t-m\tcomment\t--comment\t%s\t-j\tACCEPT",
+                 p->bridge, p->bridge, tag);
+        if ((r = compat_push(p, add, del)) < 0)
+                return r;
+        if (p->mode != VN_FWD_NAT && p->mode != VN_FWD_ROUTE)
+                return 0;
         for (size_t i = 0; i < net->n_ips; i++) {
                 const struct vn_ip *ip = &net->ips[i];
                 char dev_o[40] = "", dev_i[40] = "";

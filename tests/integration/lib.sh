@@ -55,6 +55,8 @@ setup_ns() {
 mktemp_dir() {
 	local d
 	d=$(mktemp -d /tmp/vnet-it.XXXXXX)
+	# dnsmasq drops privileges to nobody and must still read its hosts files
+	chmod 755 "$d"
 	TMPDIRS+=("$d")
 	echo "$d"
 }
@@ -116,7 +118,7 @@ S
 }
 
 # can_ping NS ADDR: one ping, 1 s timeout
-can_ping() { ip netns exec "$1" ping -c1 -W1 -q "$2" >/dev/null 2>&1; }
+can_ping() { ip netns exec "$1" busybox ping -c1 -W1 -q "$2" >/dev/null 2>&1; }
 
 # listen_peer NS PORT: a TCP listener in NS that answers with the peer address it sees
 listen_peer() {

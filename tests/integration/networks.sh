@@ -56,6 +56,7 @@ a1=$(dhcp "$G1"); a2=$(dhcp "$G2"); a3=$(dhcp "$G3"); a4=$(dhcp "$G4"); a5=$(dhc
 case "$a2" in 192.168.122.*) t_ok "nat: guest leases in the range ($a2)" ;; *) t_fail "nat: guest leases in the range" "got '$a2'" ;; esac
 case "$a3" in 10.20.0.1[0-9][0-9]) t_ok "route: guest leases ($a3)" ;; *) t_fail "route: guest leases" "got '$a3'" ;; esac
 case "$a4" in 10.30.0.*) t_ok "isolated: guest leases ($a4)" ;; *) t_fail "isolated: guest leases" "got '$a4'" ;; esac
+case "$a5" in 10.30.0.*) t_ok "isolated: second guest leases ($a5)" ;; *) t_fail "isolated: second guest leases" "got '$a5'" ;; esac
 case "$a6" in 10.40.0.*) t_ok "open: guest leases ($a6)" ;; *) t_fail "open: guest leases" "got '$a6'" ;; esac
 
 run V --json dhcp-leases default
@@ -77,7 +78,7 @@ can_ping "$U" "$a3" && t_ok "route: uplink -> guest allowed" || t_fail "route: u
 
 # --- isolated
 can_ping "$G4" 10.30.0.1 && t_ok "isolated: guest -> gateway" || t_fail "isolated: guest -> gateway"
-can_ping "$G4" "$a5" && t_ok "isolated: guest <-> guest" || t_fail "isolated: guest <-> guest"
+can_ping "$G4" "$a5" && t_ok "isolated: guest <-> guest" || t_fail "isolated: guest <-> guest" "$a4 -> $a5: $(ip netns exec "$G4" busybox ping -c1 -W1 "$a5" 2>&1)" "$(ip -n "$G5" -o addr show dev eth0)"
 can_ping "$G4" 10.255.0.2 && t_fail "isolated: guest -> uplink blocked" || t_ok "isolated: guest -> uplink blocked"
 can_ping "$U" "$a4" && t_fail "isolated: uplink -> guest blocked" || t_ok "isolated: uplink -> guest blocked"
 
