@@ -10,6 +10,7 @@
 #include "fw.h"
 #include "journal.h"
 #include "link.h"
+#include "port.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -687,6 +688,11 @@ static int destroy_locked(struct vn_ctx *ctx, struct vn_nl *nl, const char *name
         }
         if (r < 0)
                 return vn_err(err, r, "%s", jerr.msg);
+        r = vn_ports_cleanup(ctx, nl, name, err);
+        if (r < 0) {
+                vn_journal_free(j);
+                return r;
+        }
         r = undo_journal(ctx, nl, j, err);
         vn_journal_free(j);
         if (r < 0)

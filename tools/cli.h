@@ -32,8 +32,11 @@ struct cli_cmd {
         const char *help; /* full text for `vnet CMD --help` */
 };
 
-extern const struct cli_cmd cli_net_cmds[];
-extern const struct cli_cmd cli_run_cmds[];
+extern const struct cli_cmd cli_net_cmds[];  /* cmd-net.c: definitions */
+extern const struct cli_cmd cli_run_cmds[];  /* cmd-run.c: running networks */
+extern const struct cli_cmd cli_port_cmds[]; /* cmd-port.c: guest ports, QEMU */
+extern const struct cli_cmd cli_fwd_cmds[];  /* cmd-forward.c: port forwards */
+extern const struct cli_cmd cli_lab_cmds[];  /* cmd-lab.c: vnet lab */
 
 /* A command's options: --name, --name=value, --name value. */
 struct cli_opt {

@@ -1,0 +1,10 @@
+/*
+ * cmd-lab.c: (being written) — an empty command table until then.
+ */
+#include "config.h"
+
+#include "cli.h"
+
+const struct cli_cmd cli_lab_cmds[] = {
+        {0},
+};
