@@ -29,7 +29,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-        struct vn_error err = { 0 };
+        struct vn_error err = {0};
         struct vn_net *net = NULL, *again = NULL;
         char *first = NULL, *second = NULL;
 
