@@ -106,25 +106,44 @@ bool vn_dnsmasq_is_ours(pid_t pid, const char *conf_path)
 }
 
 /* Between fork and exec: async-signal-safe calls only. */
-static void child_exec(const char *path, char *const *argv, int in_fd, int out_fd, long max_fd)
+static void child_exec(const char *path, char *const *argv, int in_fd, int out_fd, int err_fd,
+                       long max_fd)
 {
         sigset_t none;
+        int e;
 
         if (dup2(in_fd, STDIN_FILENO) < 0 || dup2(out_fd, STDOUT_FILENO) < 0 ||
             dup2(out_fd, STDERR_FILENO) < 0)
                 _exit(127);
+        /* keep the exec-error pipe as fd 3, close-on-exec, and close everything above */
+        if (err_fd != 3 && dup2(err_fd, 3) < 0)
+                _exit(127);
+        fcntl(3, F_SETFD, FD_CLOEXEC);
         for (int sig = 1; sig < NSIG; sig++)
                 if (sig != SIGKILL && sig != SIGSTOP)
                         signal(sig, SIG_DFL);
         sigemptyset(&none);
         sigprocmask(SIG_SETMASK, &none, NULL);
 #ifdef SYS_close_range
-        if (syscall(SYS_close_range, 3U, ~0U, 0U) < 0)
+        if (syscall(SYS_close_range, 4U, ~0U, 0U) < 0)
 #endif
-                for (long fd = 3; fd < max_fd; fd++)
+                for (long fd = 4; fd < max_fd; fd++)
                         close((int)fd);
         execv(path, argv);
+        e = errno;
+        (void)!write(3, &e, sizeof(e));
         _exit(127);
+}
+
+/* Did the child report an exec failure on fd? Blocks until exec or _exit. */
+static bool read_exec_error(int fd, int *e)
+{
+        ssize_t n;
+
+        do
+                n = read(fd, e, sizeof(*e));
+        while (n < 0 && errno == EINTR);
+        return n == (ssize_t)sizeof(*e);
 }
 
 static int pidfd_open_(pid_t pid)
@@ -214,12 +233,12 @@ int vn_dnsmasq_start(const char *conf_path, const char *pid_path, pid_t *pid, st
 {
         const char *bin = vn_dnsmasq_path();
         _cleanup_free_ char *conf_arg = NULL;
-        _cleanup_close_ int devnull = -1, rd = -1, wr = -1;
+        _cleanup_close_ int devnull = -1, rd = -1, wr = -1, exec_rd = -1, exec_wr = -1;
         _cleanup_buf_ struct vn_buf out = {0};
         uint64_t start = vn_now_ns();
         long max_fd = sysconf(_SC_OPEN_MAX);
         pid_t child, old, p = 0;
-        int fds[2], r;
+        int fds[2], r, e, status;
 
         if (!conf_path || !pid_path)
                 return vn_err(err, -EINVAL, "dnsmasq: missing configuration or pid file path");
@@ -241,16 +260,28 @@ int vn_dnsmasq_start(const char *conf_path, const char *pid_path, pid_t *pid, st
                 return vn_err(err, -errno, "dnsmasq: %s", strerror(errno));
         rd = fds[0];
         wr = fds[1];
+        if (pipe2(fds, O_CLOEXEC) < 0)
+                return vn_err(err, -errno, "dnsmasq: %s", strerror(errno));
+        exec_rd = fds[0];
+        exec_wr = fds[1];
         child = fork();
         if (child < 0)
                 return vn_err(err, -errno, "dnsmasq: fork: %s", strerror(errno));
         if (child == 0) {
                 char *argv[] = {(char *)bin, conf_arg, NULL};
 
-                child_exec(bin, argv, devnull, wr, max_fd);
+                child_exec(bin, argv, devnull, wr, exec_wr, max_fd);
         }
         close(wr);
         wr = -1;
+        close(exec_wr);
+        exec_wr = -1;
+        /* EOF: exec succeeded (the pipe was close-on-exec); an int: exec's errno */
+        if (read_exec_error(exec_rd, &e)) {
+                while (waitpid(child, &status, 0) < 0 && errno == EINTR)
+                        ;
+                return vn_err(err, -e, "dnsmasq: cannot execute %s: %s", bin, strerror(e));
+        }
         (void)fcntl(rd, F_SETFL, O_NONBLOCK);
 
         r = wait_foreground(child, rd, &out, start);

@@ -17,24 +17,32 @@
 #include <sys/wait.h>
 
 /* In the child, between fork and exec: async-signal-safe calls only. */
-static void child_exec(const char *path, char *const *argv, int in_fd, int out_fd, long max_fd)
+static void child_exec(const char *path, char *const *argv, int in_fd, int out_fd, int err_fd,
+                       long max_fd)
 {
         sigset_t none;
+        int e;
 
         if (dup2(in_fd, STDIN_FILENO) < 0 || dup2(out_fd, STDOUT_FILENO) < 0 ||
             dup2(out_fd, STDERR_FILENO) < 0)
                 _exit(127);
+        /* keep the exec-error pipe as fd 3, close-on-exec, and close everything above */
+        if (err_fd != 3 && dup2(err_fd, 3) < 0)
+                _exit(127);
+        fcntl(3, F_SETFD, FD_CLOEXEC);
         for (int sig = 1; sig < NSIG; sig++)
                 if (sig != SIGKILL && sig != SIGSTOP)
                         signal(sig, SIG_DFL);
         sigemptyset(&none);
         sigprocmask(SIG_SETMASK, &none, NULL);
 #ifdef SYS_close_range
-        if (syscall(SYS_close_range, 3U, ~0U, 0U) < 0)
+        if (syscall(SYS_close_range, 4U, ~0U, 0U) < 0)
 #endif
-                for (long fd = 3; fd < max_fd; fd++)
+                for (long fd = 4; fd < max_fd; fd++)
                         close((int)fd);
         execv(path, argv);
+        e = errno;
+        (void)!write(3, &e, sizeof(e));
         _exit(127);
 }
 
@@ -42,10 +50,11 @@ static void child_exec(const char *path, char *const *argv, int in_fd, int out_f
  * *out (when out != NULL). Returns the exit status (>= 0) or -errno. */
 static int run(const char *path, char *const *argv, int in_fd, char **out)
 {
-        _cleanup_close_ int devnull = -1, rd = -1, wr = -1;
+        _cleanup_close_ int devnull = -1, rd = -1, wr = -1, exec_rd = -1, exec_wr = -1;
         _cleanup_buf_ struct vn_buf b = {0};
         long max_fd = sysconf(_SC_OPEN_MAX);
-        int p[2], status;
+        int p[2], status, e;
+        ssize_t n;
         pid_t pid;
 
         if (max_fd < 0 || max_fd > 65536)
@@ -60,16 +69,32 @@ static int run(const char *path, char *const *argv, int in_fd, char **out)
                 return -errno;
         rd = p[0];
         wr = p[1];
+        if (pipe2(p, O_CLOEXEC) < 0)
+                return -errno;
+        exec_rd = p[0];
+        exec_wr = p[1];
         pid = fork();
         if (pid < 0)
                 return -errno;
         if (pid == 0)
-                child_exec(path, argv, in_fd, wr, max_fd);
+                child_exec(path, argv, in_fd, wr, exec_wr, max_fd);
         close(wr);
         wr = -1;
+        close(exec_wr);
+        exec_wr = -1;
+        /* EOF: exec succeeded (the pipe was close-on-exec); an int: exec's errno */
+        do
+                n = read(exec_rd, &e, sizeof(e));
+        while (n < 0 && errno == EINTR);
+        if (n == (ssize_t)sizeof(e)) {
+                while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+                        ;
+                return -e;
+        }
         for (;;) {
                 char chunk[4096];
-                ssize_t n = read(rd, chunk, sizeof(chunk));
+
+                n = read(rd, chunk, sizeof(chunk));
 
                 if (n < 0 && errno == EINTR)
                         continue;
@@ -135,9 +160,7 @@ int vn_ipt_restore(bool ipv6, const char *rules, struct vn_error *err)
                 return vn_err(err, -errno, "%s: %s", tool, strerror(errno));
         r = run(path, argv, mfd, &out);
         if (r < 0)
-                return vn_err(err, r, "%s: %s", tool, strerror(-r));
-        if (r == 127)
-                return vn_err(err, -ENOENT, "%s: cannot run %s", tool, path);
+                return vn_err(err, r, "%s: cannot run %s: %s", tool, path, strerror(-r));
         if (r != 0) {
                 size_t n = strlen(out);
 
@@ -168,7 +191,5 @@ int vn_ipt_exec(bool ipv6, const char *const *argv, char **out)
                 v[i + 1] = (char *)argv[i];
         r = run(path, v, -1, out);
         free(v);
-        if (r == 127)
-                return -ENOENT;
         return r;
 }

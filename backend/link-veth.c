@@ -10,13 +10,14 @@
 #include <string.h>
 
 #include <netlink/msg.h>
+#include <netlink/object.h>
 #include <netlink/route/link.h>
 #include <netlink/route/link/veth.h>
 
-static void linkp(struct rtnl_link **l)
+static void vethp(struct rtnl_link **l)
 {
         if (*l)
-                rtnl_link_put(*l);
+                rtnl_link_veth_release(*l);
 }
 static void msgp(struct nl_msg **m)
 {
@@ -40,7 +41,7 @@ static bool name_ok(const char *name)
 int vn_veth_create(struct vn_nl *nl, const char *name, const char *peer, int peer_netns_fd,
                    const uint8_t *peer_mac, struct vn_error *err)
 {
-        _cleanup_(linkp) struct rtnl_link *l = NULL;
+        _cleanup_(vethp) struct rtnl_link *l = NULL;
         _cleanup_(msgp) struct nl_msg *msg = NULL;
         _cleanup_(addrp) struct nl_addr *a = NULL;
         struct rtnl_link *p;
@@ -53,7 +54,11 @@ int vn_veth_create(struct vn_nl *nl, const char *name, const char *peer, int pee
         if (!l)
                 return vn_err(err, -ENOMEM, "veth '%s': %s", name, strerror(ENOMEM));
         rtnl_link_set_name(l, name);
+        /* Newer libnl takes a reference in get_peer, older does not: drop only an extra one
+         * (the veth link keeps its own until rtnl_link_veth_release()). */
         p = rtnl_link_veth_get_peer(l);
+        if (nl_object_get_refcnt(OBJ_CAST(p)) > 1)
+                rtnl_link_put(p);
         rtnl_link_set_name(p, peer);
         if (peer_netns_fd >= 0)
                 rtnl_link_set_ns_fd(p, peer_netns_fd);
