@@ -148,8 +148,7 @@ static int undo_entry(struct vn_ctx *ctx, struct vn_nl *nl, const struct vn_jour
                 }
                 if (r == -EADDRNOTAVAIL || r == -ENOENT || r == -ESRCH || r == -ENODEV)
                         r = 0;
-        } else if ((strcmp(e->kind, "nft") == 0 || strcmp(e->kind, "ipt") == 0) &&
-                   e->n_args >= 1) {
+        } else if ((strcmp(e->kind, "nft") == 0 || strcmp(e->kind, "ipt") == 0) && e->n_args >= 1) {
                 _cleanup_free_ char *batch = NULL;
 
                 r = vn_read_file(e->args[0], 4u << 20, &batch, NULL);
@@ -246,8 +245,7 @@ static int docker_forward_drop(void)
         return strstr(out, "policy drop;") != NULL;
 }
 
-static int write_state_file(struct run *R, const char *file, const char *data,
-                            struct vn_error *err)
+static int write_state_file(struct run *R, const char *file, const char *data, struct vn_error *err)
 {
         _cleanup_free_ char *path = vn_asprintf("%s/%s", R->dir, file);
         int r;
@@ -308,12 +306,12 @@ static int do_bridge(struct run *R, struct vn_error *err)
 {
         const struct vn_plan *p = R->p;
         struct vn_bridge_spec spec = {
-                .name = p->bridge,
-                .mac = p->mac,
-                .mtu = p->mtu,
-                .stp = p->stp,
-                .forward_delay_cs = p->delay_cs,
-                .no_mac_learning = p->no_learning,
+            .name = p->bridge,
+            .mac = p->mac,
+            .mtu = p->mtu,
+            .stp = p->stp,
+            .forward_delay_cs = p->delay_cs,
+            .no_mac_learning = p->no_learning,
         };
         char m[VN_MAC_STRLEN];
         int r;
@@ -557,9 +555,11 @@ static int start_locked(struct vn_ctx *ctx, struct vn_net *net, unsigned flags,
         r = vn_net_check(net, err);
         if (r < 0)
                 return r;
+        vn_ctx_log(ctx, "plan");
         r = vn_plan_for(ctx, net, &p, err);
         if (r < 0)
                 return r;
+        vn_ctx_log(ctx, "planned (%s firewall)", vn_fw_backend_name(p->fw));
         if (flags & VN_START_DRY_RUN) {
                 if (plan_out)
                         *plan_out = VN_TAKE(p);
@@ -582,6 +582,7 @@ static int start_locked(struct vn_ctx *ctx, struct vn_net *net, unsigned flags,
         R.ctx = ctx;
         R.nl = nl;
         R.p = p;
+        vn_ctx_log(ctx, "precheck");
         r = precheck(&R, err);
         if (r < 0)
                 return r;
@@ -611,13 +612,14 @@ static int start_locked(struct vn_ctx *ctx, struct vn_net *net, unsigned flags,
                 return r;
         }
         vn_journal_free(j);
+        vn_ctx_log(ctx, "network '%s' started", net->name);
         if (plan_out)
                 *plan_out = VN_TAKE(p);
         return 0;
 }
 
-int vn_start_net(struct vn_ctx *ctx, struct vn_net *net, unsigned flags,
-                 struct vn_plan **plan_out, struct vn_error *err)
+int vn_start_net(struct vn_ctx *ctx, struct vn_net *net, unsigned flags, struct vn_plan **plan_out,
+                 struct vn_error *err)
 {
         int lock, r;
 
@@ -700,6 +702,7 @@ static int destroy_locked(struct vn_ctx *ctx, struct vn_nl *nl, const char *name
         r = rm_rf_dir(dir);
         if (r == 0)
                 nft_table_gc(ctx);
+        vn_ctx_log(ctx, "network '%s' destroyed", name);
         if (r < 0)
                 return vn_err(err, r, "cannot remove '%s': %s", dir, strerror(-r));
         return 0;

@@ -35,7 +35,7 @@ static void subnet(const struct vn_ip *ip, char *out, size_t len)
 }
 
 static void rm_line(struct vn_buf *rm, const char *table, const char *fmt, ...)
-        __attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 static void rm_line(struct vn_buf *rm, const char *table, const char *fmt, ...)
 {
         va_list ap;
@@ -136,8 +136,9 @@ static unsigned render(const struct vn_net *net, const struct vn_plan *p, int af
                 rules += 2;
         }
         if (af == AF_INET)
-                vn_buf_addf(add, "-A %s -d 224.0.0.0/24 -j RETURN\n-A %s -d 255.255.255.255/32 "
-                                 "-j RETURN\n",
+                vn_buf_addf(add,
+                            "-A %s -d 224.0.0.0/24 -j RETURN\n-A %s -d 255.255.255.255/32 "
+                            "-j RETURN\n",
                             nat, nat);
         if (dev)
                 vn_buf_addf(add, "-A %s ! -o %s -j RETURN\n", nat, dev);
@@ -150,13 +151,12 @@ static unsigned render(const struct vn_net *net, const struct vn_plan *p, int af
                         char s1[VN_ADDR_STRLEN], s2[VN_ADDR_STRLEN];
 
                         vn_addr_format(&n->addr_start, s1);
-                        vn_addr_format(vn_addr_is_set(&n->addr_end) ? &n->addr_end
-                                                                     : &n->addr_start,
+                        vn_addr_format(vn_addr_is_set(&n->addr_end) ? &n->addr_end : &n->addr_start,
                                        s2);
-                        vn_buf_addf(add, "-A %s -p tcp -j SNAT --to-source %s-%s:%u-%u\n", nat,
-                                    s1, s2, ps, pe);
-                        vn_buf_addf(add, "-A %s -p udp -j SNAT --to-source %s-%s:%u-%u\n", nat,
-                                    s1, s2, ps, pe);
+                        vn_buf_addf(add, "-A %s -p tcp -j SNAT --to-source %s-%s:%u-%u\n", nat, s1,
+                                    s2, ps, pe);
+                        vn_buf_addf(add, "-A %s -p udp -j SNAT --to-source %s-%s:%u-%u\n", nat, s1,
+                                    s2, ps, pe);
                         vn_buf_addf(add, "-A %s -j SNAT --to-source %s-%s\n", nat, s1, s2);
                 } else {
                         vn_buf_addf(add, "-A %s -p tcp -j MASQUERADE --to-ports %u-%u\n", nat, ps,

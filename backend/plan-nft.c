@@ -113,7 +113,7 @@ static void subnet_str(const struct vn_ip *ip, char *out, size_t len)
 }
 
 static void rule(struct nft_ctx *c, struct vn_buf *b, const char *chain, const char *fmt, ...)
-        __attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 static void rule(struct nft_ctx *c, struct vn_buf *b, const char *chain, const char *fmt, ...)
 {
         va_list ap;
@@ -200,7 +200,7 @@ static void nft_net_chains(struct nft_ctx *c, struct vn_buf *b)
                 if (vn_addr_is_set(&nat->addr_start)) {
                         char s1[VN_ADDR_STRLEN], s2[VN_ADDR_STRLEN];
                         const struct vn_addr *e =
-                                vn_addr_is_set(&nat->addr_end) ? &nat->addr_end : &nat->addr_start;
+                            vn_addr_is_set(&nat->addr_end) ? &nat->addr_end : &nat->addr_start;
 
                         vn_addr_format(&nat->addr_start, s1);
                         vn_addr_format(e, s2);
@@ -305,10 +305,12 @@ static int plan_compat(struct nft_ctx *c)
         snprintf(tag, sizeof(tag), "vnet:%s", net->name);
         /* guest <-> guest on the bridge: with br_netfilter (Docker loads it) bridged frames
          * traverse FORWARD too */
-        snprintf(add, sizeof(add), "-I\tFORWARD\t-i\t%s\t-o\t%s\t-m\tcomment\t--comment\t%s\t-j\tACCEPT",
-                 p->bridge, p->bridge, tag);
-        snprintf(del, sizeof(del), "-D\tFORWARD\t-i\t%s\t-o\t%s\t-m\tcomment\t--comment\t%s\t-j\tACCEPT",
-                 p->bridge, p->bridge, tag);
+        snprintf(add, sizeof(add),
+                 "-I\tFORWARD\t-i\t%s\t-o\t%s\t-m\tcomment\t--comment\t%s\t-j\tACCEPT", p->bridge,
+                 p->bridge, tag);
+        snprintf(del, sizeof(del),
+                 "-D\tFORWARD\t-i\t%s\t-o\t%s\t-m\tcomment\t--comment\t%s\t-j\tACCEPT", p->bridge,
+                 p->bridge, tag);
         if ((r = compat_push(p, add, del)) < 0)
                 return r;
         if (p->mode != VN_FWD_NAT && p->mode != VN_FWD_ROUTE)
@@ -345,10 +347,12 @@ static int plan_compat(struct nft_ctx *c)
                                  p->bridge, dev_i, sn, tag);
                 } else {
                         snprintf(add, sizeof(add),
-                                 "\t-I\tFORWARD\t-o\t%s%s\t-d\t%s\t-m\tcomment\t--comment\t%s\t-j\tACCEPT",
+                                 "\t-I\tFORWARD\t-o\t%s%s\t-d\t%s\t-m\tcomment\t--comment\t%s\t-"
+                                 "j\tACCEPT",
                                  p->bridge, dev_i, sn, tag);
                         snprintf(del, sizeof(del),
-                                 "\t-D\tFORWARD\t-o\t%s%s\t-d\t%s\t-m\tcomment\t--comment\t%s\t-j\tACCEPT",
+                                 "\t-D\tFORWARD\t-o\t%s%s\t-d\t%s\t-m\tcomment\t--comment\t%s\t-"
+                                 "j\tACCEPT",
                                  p->bridge, dev_i, sn, tag);
                 }
                 if ((r = compat_push(p, add + 1, del + 1)) < 0)

@@ -13,15 +13,15 @@
 
 /* What each forward mode needs (see STYLE.md: modes as data). */
 static const struct vn_mode_info mode_table[] = {
-        {VN_FWD_NONE, true, false, false, true, false, false, true},
-        {VN_FWD_NAT, true, false, false, true, true, true, true},
-        {VN_FWD_ROUTE, true, false, false, true, true, false, true},
-        {VN_FWD_OPEN, true, false, false, true, false, false, false},
-        {VN_FWD_BRIDGE, false, true, false, false, false, false, false},
-        {VN_FWD_PRIVATE, false, false, true, false, false, false, false},
-        {VN_FWD_VEPA, false, false, true, false, false, false, false},
-        {VN_FWD_PASSTHROUGH, false, false, true, false, false, false, false},
-        {VN_FWD_HOSTDEV, false, false, false, false, false, false, false},
+    {VN_FWD_NONE, true, false, false, true, false, false, true},
+    {VN_FWD_NAT, true, false, false, true, true, true, true},
+    {VN_FWD_ROUTE, true, false, false, true, true, false, true},
+    {VN_FWD_OPEN, true, false, false, true, false, false, false},
+    {VN_FWD_BRIDGE, false, true, false, false, false, false, false},
+    {VN_FWD_PRIVATE, false, false, true, false, false, false, false},
+    {VN_FWD_VEPA, false, false, true, false, false, false, false},
+    {VN_FWD_PASSTHROUGH, false, false, true, false, false, false, false},
+    {VN_FWD_HOSTDEV, false, false, false, false, false, false, false},
 };
 
 const struct vn_mode_info *vn_mode_info(enum vn_fwd_mode m)
@@ -33,10 +33,10 @@ const struct vn_mode_info *vn_mode_info(enum vn_fwd_mode m)
 }
 
 static const char *const fw_names[] = {
-        [VN_FW_AUTO] = "auto",
-        [VN_FW_NFT] = "nftables",
-        [VN_FW_IPT] = "iptables",
-        [VN_FW_NONE] = "none",
+    [VN_FW_AUTO] = "auto",
+    [VN_FW_NFT] = "nftables",
+    [VN_FW_IPT] = "iptables",
+    [VN_FW_NONE] = "none",
 };
 
 const char *vn_fw_backend_name(enum vn_fw_backend b)
@@ -175,8 +175,7 @@ static int plan_l3(const struct vn_net *net, struct vn_plan *p, struct vn_error 
         }
         if (p->mi->forwarding && have_v4 && add_sysctl(p, "net/ipv4/ip_forward", "1") < 0)
                 return -ENOMEM;
-        if (p->mi->forwarding && have_v6 &&
-            add_sysctl(p, "net/ipv6/conf/all/forwarding", "1") < 0)
+        if (p->mi->forwarding && have_v6 && add_sysctl(p, "net/ipv6/conf/all/forwarding", "1") < 0)
                 return -ENOMEM;
         return 0;
 }
@@ -283,8 +282,7 @@ char *vn_plan_format(const struct vn_plan *p)
         if (p->n_sysctls) {
                 fmt_section(&b, "sysctls");
                 for (size_t i = 0; i < p->n_sysctls; i++)
-                        vn_buf_addf(&b, "sysctl %s = %s\n", p->sysctls[i].key,
-                                    p->sysctls[i].value);
+                        vn_buf_addf(&b, "sysctl %s = %s\n", p->sysctls[i].key, p->sysctls[i].value);
         }
         if (p->n_addrs) {
                 fmt_section(&b, "addresses");
@@ -324,7 +322,9 @@ char *vn_plan_format(const struct vn_plan *p)
                         vn_buf_add(&b, p->fw6_remove);
         }
         if (p->n_compat) {
-                fmt_section(&b, "only if the host's iptables FORWARD policy is DROP (Docker): tagged accepts");
+                fmt_section(
+                    &b,
+                    "only if the host's iptables FORWARD policy is DROP (Docker): tagged accepts");
                 for (size_t i = 0; i < p->n_compat; i++) {
                         vn_buf_add(&b, "iptables ");
                         for (const char *s = p->compat_add[i]; *s; s++)
@@ -381,7 +381,8 @@ char *vn_plan_format_json(const struct vn_plan *p)
         vn_buf_addf(&b, ",\"create_bridge\":%s", p->create_bridge ? "true" : "false");
         vn_buf_add(&b, ",\"mac\":");
         json_str(&b, p->create_bridge ? vn_mac_format(p->mac, m) : "");
-        vn_buf_addf(&b, ",\"mtu\":%u,\"stp\":%s,\"addresses\":[", p->mtu, p->stp ? "true" : "false");
+        vn_buf_addf(&b, ",\"mtu\":%u,\"stp\":%s,\"addresses\":[", p->mtu,
+                    p->stp ? "true" : "false");
         for (size_t i = 0; i < p->n_addrs; i++) {
                 char t[64];
 

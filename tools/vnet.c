@@ -83,10 +83,12 @@ bool cli_want_help(const struct cli_cmd *cmd, int argc, char **argv)
         return false;
 }
 
+static uint64_t cli_t0;
+
 static void cli_log(void *userdata, const char *msg)
 {
         (void)userdata;
-        fprintf(stderr, "vnet: %s\n", msg);
+        fprintf(stderr, "vnet: [%7.2f ms] %s\n", (double)(vn_now_ns() - cli_t0) / 1e6, msg);
 }
 
 struct vn_ctx *cli_ctx(struct cli *cli, struct vn_error *err)
@@ -199,6 +201,7 @@ int main(int argc, char **argv)
         const char *base = strrchr(argv[0], '/');
         int i, r;
 
+        cli_t0 = vn_now_ns();
         base = base ? base + 1 : argv[0];
         cli.fw_backend = VN_FW_AUTO;
         for (i = 1; i < argc; i++) {
