@@ -13,6 +13,7 @@
 #include "port.h"
 
 #include <dirent.h>
+#include <pthread.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -183,17 +184,54 @@ static int undo_entry(struct vn_ctx *ctx, struct vn_nl *nl, const struct vn_jour
         return 0;
 }
 
-/* Walk the journal backwards. Keeps the first error, but tries every step. */
+struct undo_job {
+        struct vn_ctx *ctx;
+        const struct vn_journal_entry *e;
+        struct vn_error err;
+        int r;
+};
+
+static void *undo_thread(void *arg)
+{
+        struct undo_job *job = arg;
+
+        job->r = undo_entry(job->ctx, NULL, job->e, &job->err);
+        return NULL;
+}
+
+/* Walk the journal backwards. Keeps the first error, but tries every step.
+ * Removing firewall rules and deleting the bridge each wait for a kernel RCU grace period
+ * (~15-40 ms) and do not depend on each other, so the nft removal runs in a thread while
+ * the links are undone. */
 static int undo_journal(struct vn_ctx *ctx, struct vn_nl *nl, struct vn_journal *j,
                         struct vn_error *err)
 {
+        struct undo_job job = {.ctx = ctx};
+        pthread_t tid;
+        bool threaded = false;
         int first = 0;
 
         for (size_t i = j->n; i-- > 0;) {
-                int r = undo_entry(ctx, nl, &j->e[i], err);
+                int r;
 
+                if (!threaded && strcmp(j->e[i].kind, "nft") == 0) {
+                        job.e = &j->e[i];
+                        if (pthread_create(&tid, NULL, undo_thread, &job) == 0) {
+                                threaded = true;
+                                continue;
+                        }
+                }
+                r = undo_entry(ctx, nl, &j->e[i], err);
                 if (r < 0 && first == 0)
                         first = r;
+        }
+        if (threaded) {
+                pthread_join(tid, NULL);
+                if (job.r < 0) {
+                        vn_err(err, job.r, "%s", job.err.msg);
+                        if (first == 0)
+                                first = job.r;
+                }
         }
         return first;
 }
