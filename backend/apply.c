@@ -578,6 +578,7 @@ static int apply_plan(struct run *R, struct vn_error *err)
 
 static int destroy_locked(struct vn_ctx *ctx, struct vn_nl *nl, const char *name, bool quiet,
                           struct vn_error *err);
+static void nft_table_gc(struct vn_ctx *ctx);
 
 static int start_locked(struct vn_ctx *ctx, struct vn_net *net, unsigned flags,
                         struct vn_plan **plan_out, struct vn_error *err)
@@ -605,7 +606,10 @@ static int start_locked(struct vn_ctx *ctx, struct vn_net *net, unsigned flags,
         }
         st = vn_state_get(ctx, net->name);
         if (st == VN_STATE_ACTIVE)
-                return vn_err(err, -EALREADY, "network '%s' is already active", net->name);
+                return vn_err(err, -EALREADY,
+                              "network '%s' is already active (`vnet reconcile %s` repairs a "
+                              "running network)",
+                              net->name, net->name);
         r = vn_nl_open(&nl, err);
         if (r < 0)
                 return r;
@@ -647,6 +651,7 @@ static int start_locked(struct vn_ctx *ctx, struct vn_net *net, unsigned flags,
                 undo_journal(ctx, nl, j, err);
                 vn_journal_free(j);
                 rm_rf_dir(dir);
+                nft_table_gc(ctx);
                 return r;
         }
         vn_journal_free(j);
@@ -828,6 +833,8 @@ int vn_dhcp_leases(struct vn_ctx *ctx, const char *name, struct vn_lease_info **
         return 0;
 }
 
+static bool nft_network_present(const struct vn_plan *p);
+
 int vn_info(struct vn_ctx *ctx, const char *name, struct vn_net_info *out, struct vn_error *err)
 {
         _cleanup_net_ struct vn_net *net = NULL;
@@ -856,13 +863,136 @@ int vn_info(struct vn_ctx *ctx, const char *name, struct vn_net_info *out, struc
                 out->dnsmasq_running = out->dnsmasq_pid > 0 &&
                                        vn_dnsmasq_is_ours(out->dnsmasq_pid, p->dnsmasq_conf_path);
         }
-        if (p->fw_apply && p->fw == VN_FW_NFT) {
-                _cleanup_free_ char *o = NULL, *cmd = NULL;
-                char chain[64];
+        if (p->fw_apply && p->fw == VN_FW_NFT)
+                out->fw_present = nft_network_present(p);
+        return 0;
+}
 
-                vn_nft_ident(p->bridge, "in", chain, sizeof(chain));
-                cmd = vn_asprintf("list chain inet " VN_NFT_TABLE " %s", chain);
-                out->fw_present = cmd && vn_nft_query(cmd, &o, &ignore) == 0;
+/* ---- reconcile ------------------------------------------------------------ */
+
+static bool nft_network_present(const struct vn_plan *p)
+{
+        _cleanup_free_ char *out = NULL, *cmd = NULL;
+        struct vn_error ignore = {0};
+        char chain[64], needle[160];
+
+        vn_nft_ident(p->bridge, "in", chain, sizeof(chain));
+        cmd = vn_asprintf("list chain inet " VN_NFT_TABLE " %s", chain);
+        if (!cmd || vn_nft_query(cmd, &out, &ignore) < 0 || !out || !strstr(out, "reject"))
+                return false;
+        free(out);
+        out = NULL;
+        if (vn_nft_query("list map inet " VN_NFT_TABLE " fwd_in", &out, &ignore) < 0 || !out)
+                return false;
+        snprintf(needle, sizeof(needle), "\"%s\" : jump %s", p->bridge, chain);
+        return strstr(out, needle) != NULL;
+}
+
+static int reconcile_locked(struct vn_ctx *ctx, const char *name, struct vn_buf *report,
+                            struct vn_error *err)
+{
+        _cleanup_net_ struct vn_net *net = NULL;
+        _cleanup_plan_ struct vn_plan *p = NULL;
+        _cleanup_nl_ struct vn_nl *nl = NULL;
+        _cleanup_free_ char *live = NULL, *dir = NULL, *jpath = NULL;
+        struct vn_journal *j = NULL;
+        struct run R = {0};
+        int r;
+
+        switch (vn_state_get(ctx, name)) {
+        case VN_STATE_INACTIVE:
+                return vn_err(err, -ENOENT, "network '%s' is not active", name);
+        case VN_STATE_FAILED:
+                vn_buf_addf(report, "%s: an interrupted start was cleaned up\n", name);
+                r = vn_nl_open(&nl, err);
+                if (r == 0)
+                        r = destroy_locked(ctx, nl, name, true, err);
+                return r;
+        case VN_STATE_ACTIVE:
+                break;
+        }
+        live = vn_path_run_file(ctx, name, "net.xml");
+        dir = vn_path_run(ctx, name);
+        jpath = vn_path_run_file(ctx, name, "journal");
+        if (!live || !dir || !jpath)
+                return vn_err(err, -ENOMEM, "out of memory");
+        r = vn_net_parse_file(live, &net, err);
+        if (r < 0) {
+                vn_err_prefix(err, "network '%s': live definition unreadable (destroy it and "
+                                   "start it again)", name);
+                return r;
+        }
+        r = vn_plan_for(ctx, net, &p, err);
+        if (r < 0)
+                return r;
+        r = vn_nl_open(&nl, err);
+        if (r < 0)
+                return r;
+        if (p->create_bridge && vn_link_index(nl, p->bridge) < 0) {
+                /* the bridge is the network: everything hangs off it, start over */
+                vn_buf_addf(report, "%s: bridge %s was missing: network restarted\n", name,
+                            p->bridge);
+                r = destroy_locked(ctx, nl, name, true, err);
+                if (r == 0)
+                        r = start_locked(ctx, net, 0, NULL, err);
+                return r;
+        }
+        R.ctx = ctx;
+        R.nl = nl;
+        R.p = p;
+        R.dir = dir;
+        if (p->fw_apply && p->fw == VN_FW_NFT && !nft_network_present(p)) {
+                r = vn_nft_run(p->fw_apply, false, err);
+                if (r < 0)
+                        return r;
+                vn_buf_addf(report, "%s: firewall rules were missing: re-applied\n", name);
+        }
+        if (p->dnsmasq) {
+                pid_t pid = vn_dnsmasq_read_pid(p->dnsmasq_pid_path);
+
+                if (pid <= 0 || !vn_dnsmasq_is_ours(pid, p->dnsmasq_conf_path)) {
+                        r = vn_journal_open(jpath, &j, err);
+                        if (r < 0)
+                                return r;
+                        R.j = j;
+                        /* the journal already records dnsmasq; start it without a new entry */
+                        r = write_state_file(&R, "dhcp-hosts", p->dnsmasq_hosts, err);
+                        if (r == 0)
+                                r = write_state_file(&R, "addn-hosts", p->dnsmasq_addnhosts, err);
+                        if (r == 0)
+                                r = write_state_file(&R, "dnsmasq.conf", p->dnsmasq_conf, err);
+                        if (r == 0 && !vn_journal_find(j, "dnsmasq"))
+                                r = vn_journal_add(j, "dnsmasq", p->dnsmasq_pid_path,
+                                                   p->dnsmasq_conf_path, NULL);
+                        if (r == 0)
+                                r = vn_dnsmasq_start(p->dnsmasq_conf_path, p->dnsmasq_pid_path,
+                                                     &pid, err);
+                        vn_journal_free(j);
+                        if (r < 0)
+                                return r;
+                        vn_buf_addf(report, "%s: dnsmasq was not running: restarted (pid %ld)\n",
+                                    name, (long)pid);
+                }
         }
         return 0;
+}
+
+int vn_reconcile(struct vn_ctx *ctx, const char *name, char **report, struct vn_error *err)
+{
+        struct vn_buf b = {0};
+        int lock, r;
+
+        if (!vn_net_name_valid(name))
+                return vn_err(err, -EINVAL, "'%s' is not a valid network name", name);
+        lock = vn_lock(ctx, name, err);
+        if (lock < 0)
+                return lock;
+        r = reconcile_locked(ctx, name, &b, err);
+        vn_unlock(lock);
+        if (r < 0) {
+                vn_buf_free(&b);
+                return r;
+        }
+        *report = vn_buf_steal(&b);
+        return *report ? 0 : -ENOMEM;
 }

@@ -68,6 +68,11 @@ int vn_start_net(struct vn_ctx *ctx, struct vn_net *net, unsigned flags,
 /* Stop a network: undo its journal. Idempotent; works after a crash. */
 int vn_destroy(struct vn_ctx *ctx, const char *name, struct vn_error *err);
 
+/* Check a running network against its plan and repair what drifted: missing firewall rules
+ * are re-applied, a dead dnsmasq is restarted, a missing bridge restarts the network, an
+ * interrupted start is cleaned up. *report lists each repair (empty: nothing to do). */
+int vn_reconcile(struct vn_ctx *ctx, const char *name, char **report, struct vn_error *err);
+
 struct vn_lease_info {
         long long expiry; /* unix time, 0 = infinite */
         char mac[VN_MAC_STRLEN];

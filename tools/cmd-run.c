@@ -344,6 +344,67 @@ static int cmd_autostart_all(struct cli *cli, int argc, char **argv)
         return failed ? EXIT_USER : EXIT_OK;
 }
 
+static int cmd_reconcile(struct cli *cli, int argc, char **argv)
+{
+        const struct cli_cmd *cmd = self("reconcile");
+        struct vn_error err = {0};
+        struct vn_ctx *ctx;
+        bool all = false;
+        char *pos[1];
+        char **names = NULL;
+        size_t n = 0;
+        int np, failed = 0, repaired = 0;
+
+        const struct cli_opt opts[] = {{"--all", false, NULL, &all}, {0}};
+        np = cli_parse_opts(cmd, argc, argv, opts, pos, 1);
+        if (np < 0)
+                return EXIT_USAGE;
+        if ((np == 1) == all)
+                return cli_usage(cmd, "give one NAME or --all");
+        ctx = cli_ctx(cli, &err);
+        if (!ctx)
+                return cli_fail(&err, -EINVAL);
+        if (all) {
+                if (vn_running_names(ctx, &names, &n) < 0)
+                        return cli_error("cannot list running networks under %s", ctx->run_dir);
+        } else {
+                names = calloc(1, sizeof(*names));
+                if (!names || !(names[0] = strdup(pos[0])))
+                        return cli_error("out of memory");
+                n = 1;
+        }
+        if (cli->json)
+                printf("[");
+        for (size_t i = 0; i < n; i++) {
+                _cleanup_free_ char *report = NULL;
+                struct vn_error e = {0};
+                int r = vn_reconcile(ctx, names[i], &report, &e);
+
+                if (r < 0) {
+                        cli_fail(&e, r);
+                        failed++;
+                        continue;
+                }
+                if (*report)
+                        repaired++;
+                if (cli->json) {
+                        printf("%s{\"name\":", i ? "," : "");
+                        cli_json_str(stdout, names[i]);
+                        printf(",\"repairs\":");
+                        cli_json_str(stdout, report);
+                        printf("}");
+                } else if (*report) {
+                        fputs(report, stdout);
+                } else {
+                        printf("%s: in order\n", names[i]);
+                }
+        }
+        if (cli->json)
+                printf("]\n");
+        vn_strv_free(names, n);
+        return failed ? EXIT_USER : EXIT_OK;
+}
+
 const struct cli_cmd cli_run_cmds[] = {
         {"start", cmd_start, "[--dry-run] NAME", "start a defined network",
          "Creates the network NAME on this host: for nat, route, open and isolated\n"
@@ -373,6 +434,11 @@ const struct cli_cmd cli_run_cmds[] = {
          "network whether each of them is actually in place.\n"},
         {"dhcp-leases", cmd_dhcp_leases, "NAME", "list the DHCP leases of a network",
          "Lists the leases dnsmasq granted on NAME, as `virsh net-dhcp-leases`.\n"},
+        {"reconcile", cmd_reconcile, "NAME | --all", "repair a running network that drifted",
+         "Compares a running network with what start made and repairs the difference:\n"
+         "firewall rules someone flushed are re-applied (one transaction), a dnsmasq\n"
+         "that died is restarted, a missing bridge restarts the network, and a start\n"
+         "that died halfway is cleaned up. Prints each repair, or 'in order'.\n"},
         {"autostart-all", cmd_autostart_all, "", "start every network marked autostart",
          "What the boot-time service runs. Starts each autostart network that is not\n"
          "active; one failure does not stop the others (exit 1 if any failed).\n"},
