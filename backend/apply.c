@@ -256,6 +256,21 @@ static int rm_rf_dir(const char *dir)
 
 /* ---- start ---------------------------------------------------------------- */
 
+/* vnet's table is shared by the networks of a root: applying a network's transaction and
+ * removing the (empty) table are serialised by one root-wide lock, so a table removal can
+ * never race with another network's transaction. Network names cannot start with '.'. */
+static int nft_apply_locked(struct vn_ctx *ctx, const char *batch, struct vn_error *err)
+{
+        int lock = vn_lock(ctx, ".firewall", err);
+        int r;
+
+        if (lock < 0)
+                return lock;
+        r = vn_nft_run(batch, false, err);
+        vn_unlock(lock);
+        return r;
+}
+
 struct run {
         struct vn_ctx *ctx;
         struct vn_nl *nl;
@@ -486,7 +501,7 @@ static int do_firewall(struct run *R, struct vn_error *err)
                 r = vn_journal_add(R->j, "nft", rm, NULL);
                 if (r < 0)
                         return vn_err(err, r, "journal: %s", strerror(-r));
-                r = vn_nft_run(p->fw_apply, false, err);
+                r = nft_apply_locked(R->ctx, p->fw_apply, err);
         }
         if (r < 0) {
                 vn_err_prefix(err, "firewall transaction");
@@ -696,17 +711,20 @@ static void nft_table_gc(struct vn_ctx *ctx)
         struct vn_error ignore = {0};
         char **names = NULL;
         size_t n = 0;
+        int lock;
 
         if (vn_running_names(ctx, &names, &n) < 0)
                 return;
         vn_strv_free(names, n);
         if (n > 0)
                 return;
-        if (vn_nft_query("list table inet " VN_NFT_TABLE, &out, &ignore) < 0 || !out)
+        lock = vn_lock(ctx, ".firewall", &ignore);
+        if (lock < 0)
                 return;
-        if (strstr(out, "elements =") || strstr(out, "chain vn_"))
-                return; /* another root's networks live in this namespace */
-        vn_nft_run("delete table inet " VN_NFT_TABLE "\n", false, &ignore);
+        if (vn_nft_query("list table inet " VN_NFT_TABLE, &out, &ignore) == 0 && out &&
+            !strstr(out, "elements =") && !strstr(out, "chain vn_"))
+                vn_nft_run("delete table inet " VN_NFT_TABLE "\n", false, &ignore);
+        vn_unlock(lock);
 }
 
 static int destroy_locked(struct vn_ctx *ctx, struct vn_nl *nl, const char *name, bool quiet,
@@ -942,7 +960,7 @@ static int reconcile_locked(struct vn_ctx *ctx, const char *name, struct vn_buf 
         R.p = p;
         R.dir = dir;
         if (p->fw_apply && p->fw == VN_FW_NFT && !nft_network_present(p)) {
-                r = vn_nft_run(p->fw_apply, false, err);
+                r = nft_apply_locked(ctx, p->fw_apply, err);
                 if (r < 0)
                         return r;
                 vn_buf_addf(report, "%s: firewall rules were missing: re-applied\n", name);
