@@ -62,6 +62,11 @@ case "$a6" in 10.40.0.*) t_ok "open: guest leases ($a6)" ;; *) t_fail "open: gue
 run V --json dhcp-leases default
 printf '%s' "$OUT" | grep -q "\"ip\":\"$a2\"" && t_ok "dhcp-leases lists the lease" || t_fail "dhcp-leases lists the lease" "$OUT"
 
+# --- no fd of vnet's leaks into dnsmasq
+pid=$(cat "$R/run/vnet/default/dnsmasq.pid")
+leaked=$(for fd in /proc/$pid/fd/*; do readlink "$fd"; done | grep -E "locks|journal|fw-remove|/dev/net/tun|\.xml" || true)
+[ -n "$pid" ] && [ -z "$leaked" ] && t_ok "no vnet fd leaks into dnsmasq" || t_fail "no vnet fd leaks into dnsmasq" "$leaked"
+
 # --- nat
 can_ping "$G1" 192.168.122.1 && t_ok "nat: guest -> gateway" || t_fail "nat: guest -> gateway"
 seen=$(seen_as "$G1" 10.255.0.2 8080)
