@@ -232,7 +232,13 @@ int vn_plan_build(const struct vn_net *net, const struct vn_plan_opts *opts, str
                 else
                         vn_plan_default_mac(net, p->mac);
                 p->mtu = net->mtu;
-                p->stp = net->bridge.stp != VN_NO;
+                /* Linux enforces a 2 s minimum forward delay while STP runs, so delay='0'
+                 * (libvirt's default) and STP cannot both hold: new guest ports would wait
+                 * 4 s before forwarding. A bridge vnet creates has no physical port (it
+                 * routes, it never bridges to the outside) and cannot be part of a loop, so
+                 * vnet honours the delay and runs STP only when a delay is asked for. */
+                p->stp = net->bridge.stp != VN_NO && net->bridge.has_delay && net->bridge.delay > 0;
+                p->stp_overridden = net->bridge.stp != VN_NO && !p->stp;
                 p->delay_cs = (unsigned)(net->bridge.has_delay ? net->bridge.delay * 100 : 0);
                 p->no_learning = net->bridge.mac_table_manager == VN_MTM_LIBVIRT;
                 r = plan_l3(net, p, err);
@@ -278,6 +284,9 @@ char *vn_plan_format(const struct vn_plan *p)
                 if (p->no_learning)
                         vn_buf_add(&b, " learning off");
                 vn_buf_add(&b, "\n");
+                if (p->stp_overridden)
+                        vn_buf_add(&b, "# stp off: delay 0 cannot hold with STP on (kernel minimum "
+                                       "2 s); a vnet bridge has no physical port to loop through\n");
         }
         if (p->n_sysctls) {
                 fmt_section(&b, "sysctls");

@@ -63,6 +63,7 @@ struct vn_plan {
         uint8_t mac[6];
         unsigned mtu;
         bool stp;
+        bool stp_overridden; /* XML said stp on, with delay 0: see plan.c */
         unsigned delay_cs;
         bool no_learning;
 
