@@ -1,0 +1,24 @@
+/*
+ * acl.h: the bridge helper's access list, in qemu-bridge-helper's format:
+ *   allow BRIDGE | allow all | deny BRIDGE | deny all | include FILE | # comment
+ * A deny that matches wins over any allow; nothing matching means deny.
+ */
+#ifndef VNET_ACL_H
+#define VNET_ACL_H
+
+#include <stdbool.h>
+
+#include "util.h"
+
+enum {
+        /* the caller is privileged: every file must be a regular root-owned file that only
+         * root can write, and included files must not be symlinks */
+        VN_ACL_STRICT = 1 << 0,
+};
+
+/* Is `bridge` allowed by the ACL in `path` (and what it includes)? An unreadable or malformed
+ * file is an error (the caller denies). */
+int vn_acl_check(const char *path, const char *bridge, unsigned flags, bool *allowed,
+                 struct vn_error *err);
+
+#endif
