@@ -10,6 +10,7 @@
 #include "fw.h"
 #include "journal.h"
 #include "link.h"
+#include "overlay.h"
 #include "port.h"
 
 #include <dirent.h>
@@ -61,12 +62,14 @@ int vn_plan_for(struct vn_ctx *ctx, const struct vn_net *net, struct vn_plan **o
 {
         _cleanup_free_ char *run = vn_path_run(ctx, net->name);
         struct vn_plan_opts opts = {0};
+        struct vn_addr ovl_local; /* overlay local-dev resolved: host state for the planner */
 
         if (!run)
                 return vn_err(err, -ENOMEM, "out of memory");
         opts.run_dir = run;
         opts.fw = resolve_fw(ctx);
         opts.dnsmasq_path = vn_dnsmasq_path();
+        vn_overlay_plan_opts(net, &opts, &ovl_local);
         return vn_plan_build(net, &opts, out, err);
 }
 
@@ -177,6 +180,8 @@ static int undo_entry(struct vn_ctx *ctx, struct vn_nl *nl, const struct vn_jour
 
                 if (pid > 0)
                         r = vn_dnsmasq_stop(pid, e->args[1], &e2);
+        } else {
+                r = vn_overlay_undo(ctx, nl, e, &e2);
         }
         if (r < 0)
                 return vn_err(err, r, "undo %s %s: %s", e->kind, e->n_args ? e->args[0] : "",
@@ -581,6 +586,8 @@ static int apply_plan(struct run *R, struct vn_error *err)
                 if ((r = do_routes(R, err)) < 0)
                         return r;
                 if ((r = do_sysctls(R, false, err)) < 0)
+                        return r;
+                if ((r = vn_overlay_apply(R->ctx, R->nl, R->j, p, err)) < 0)
                         return r;
                 if ((r = do_firewall(R, err)) < 0)
                         return r;

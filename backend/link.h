@@ -85,6 +85,31 @@ int vn_bridge_port_set_learning(struct vn_nl *nl, const char *port, bool learnin
 int vn_veth_create(struct vn_nl *nl, const char *name, const char *peer, int peer_netns_fd,
                    const uint8_t *peer_mac, struct vn_error *err);
 
+/* ---- vxlan (link-vxlan.c) --------------------------------------------- */
+
+struct vn_vxlan_spec {
+        const char *name;
+        unsigned vni;
+        struct vn_addr local; /* IPv4 VTEP address */
+        unsigned port;        /* UDP destination port */
+        bool learning;        /* data-plane MAC learning (off under EVPN) */
+        unsigned mtu;         /* 0: kernel default */
+};
+/* Create with NLM_F_CREATE|NLM_F_EXCL, no multicast group. Not brought up, not enslaved. */
+int vn_vxlan_create(struct vn_nl *nl, const struct vn_vxlan_spec *spec, struct vn_error *err);
+/* All-zeros FDB entry dev → dst (NTF_SELF, permanent): head-end replication to one VTEP.
+ * Add: -EEXIST when present. Delete: -ENOENT when absent. */
+int vn_vxlan_fdb_add(struct vn_nl *nl, const char *dev, const struct vn_addr *dst,
+                     struct vn_error *err);
+int vn_vxlan_fdb_del(struct vn_nl *nl, const char *dev, const struct vn_addr *dst,
+                     struct vn_error *err);
+/* The first IPv4 address of dev (-EADDRNOTAVAIL when it has none). */
+int vn_ifaddr_first_v4(struct vn_nl *nl, const char *dev, struct vn_addr *out,
+                       struct vn_error *err);
+/* The link holding IPv4 address addr (-EADDRNOTAVAIL when none). */
+int vn_ifaddr_owner(struct vn_nl *nl, const struct vn_addr *addr, char ifname[16],
+                    struct vn_error *err);
+
 /* ---- tap (link-tap.c) -------------------------------------------------- */
 
 enum {

@@ -59,6 +59,7 @@ void vn_plan_free(struct vn_plan *p)
         if (!p)
                 return;
         free(p->name);
+        vn_plan_overlay_free(p->overlay);
         vn_strv_free(p->check_devs, p->n_check_devs);
         free(p->addrs);
         free(p->routes);
@@ -184,6 +185,7 @@ int vn_plan_build(const struct vn_net *net, const struct vn_plan_opts *opts, str
                   struct vn_error *err)
 {
         _cleanup_plan_ struct vn_plan *p = NULL;
+        struct vn_net view; /* the model as this host runs it (overlay: MTU, member role) */
         int r;
 
         p = calloc(1, sizeof(*p));
@@ -225,6 +227,9 @@ int vn_plan_build(const struct vn_net *net, const struct vn_plan_opts *opts, str
                         return -ENOMEM;
         }
 
+        if ((r = vn_plan_overlay(net, opts, p, &view, err)) < 0)
+                return r;
+        net = &view;
         if (p->mi->creates_bridge) {
                 p->create_bridge = true;
                 if (net->has_mac)
@@ -254,6 +259,8 @@ int vn_plan_build(const struct vn_net *net, const struct vn_plan_opts *opts, str
                 if (r < 0)
                         return r;
         }
+        if ((r = vn_plan_overlay_finish(p, err)) < 0)
+                return r;
         *out = VN_TAKE(p);
         return 0;
 }
@@ -317,6 +324,7 @@ char *vn_plan_format(const struct vn_plan *p)
                         vn_buf_add(&b, "\n");
                 }
         }
+        vn_plan_overlay_format(p, &b);
         if (p->fw_apply) {
                 vn_buf_addf(&b, "\n# firewall (%s, one transaction, %u rules)\n",
                             vn_fw_backend_name(p->fw), p->fw_rules);

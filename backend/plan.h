@@ -50,10 +50,39 @@ struct vn_plan_opts {
         const char *run_dir;        /* ROOT/run/vnet/NAME: dnsmasq files go here */
         enum vn_fw_backend fw;      /* resolved backend: NFT or IPT (NONE: no rules) */
         const char *dnsmasq_path;   /* for the printed command line */
+        /* overlay: this host's VTEP address when the definition names a device (local-dev),
+         * and the underlay MTU; NULL/0 when not resolved (then 1500 is assumed) */
+        const struct vn_addr *overlay_local;
+        unsigned overlay_underlay_mtu;
+};
+
+/* A network across hosts (plan-overlay.c): the vxlan link, its flood list, the underlay
+ * firewall part (inside fw_apply/fw_remove) and, for evpn, this host's BGP configuration. */
+struct vn_plan_overlay {
+        enum vn_overlay_type type;
+        char link[16];          /* "vxlan<VNI>" */
+        unsigned vni, port;
+        unsigned mtu;           /* bridge, vxlan link and ports */
+        unsigned underlay_mtu;  /* measured (opts) or assumed 1500 */
+        bool underlay_measured;
+        struct vn_addr local;   /* unset: local-dev not resolved (plan only) */
+        char local_dev[16];     /* "" when local was given */
+        bool gateway;           /* this host holds <ip>, NAT and dnsmasq */
+        struct vn_addr gw;      /* the gateway host's VTEP address (unset: no <ip>) */
+        bool learning;          /* vxlan learns remote MACs from the data plane (static) */
+        struct vn_addr *fdb;    /* all-zeros FDB entries: static head-end replication */
+        size_t n_fdb;
+        struct vn_addr *vteps;  /* sources the underlay firewall accepts */
+        size_t n_vteps;
+        char fw_set[64], fw_chain[64]; /* nft set of VTEPs and the per-network chain */
+        unsigned asn;           /* evpn */
+        struct vn_addr *bgp_peers;
+        size_t n_bgp_peers;
 };
 
 struct vn_plan {
         char *name;
+        struct vn_plan_overlay *overlay; /* NULL: a single-host network */
         enum vn_fwd_mode mode;
         const struct vn_mode_info *mi;
 
@@ -135,6 +164,25 @@ int vn_plan_ipt(const struct vn_net *net, struct vn_plan *p, struct vn_error *er
 /* The base objects (table, maps, base chains) shared by all networks, as idempotent nft text */
 void vn_nft_base(struct vn_buf *b);
 #define VN_NFT_TABLE "vnet"
+
+/* plan-overlay.c */
+/* Plan the overlay (nothing when the network has none). Fills p->overlay and *view: the model
+ * as this host runs it — the overlay MTU, and on a member host (not the gateway) no <ip>,
+ * routes or DHCP. The caller plans the bridge from *view (a shallow copy of net). */
+int vn_plan_overlay(const struct vn_net *net, const struct vn_plan_opts *opts, struct vn_plan *p,
+                    struct vn_net *view, struct vn_error *err);
+/* After the bridge's firewall and dnsmasq are planned: append the underlay firewall to the
+ * network's nft transaction and the MTU option to dnsmasq.conf. */
+int vn_plan_overlay_finish(struct vn_plan *p, struct vn_error *err);
+void vn_plan_overlay_free(struct vn_plan_overlay *o);
+/* The "# overlay" section of vn_plan_format. */
+void vn_plan_overlay_format(const struct vn_plan *p, struct vn_buf *b);
+/* nft statements adding (add) or removing one VTEP of a running network's firewall set. */
+char *vn_plan_overlay_nft_vtep(const struct vn_plan_overlay *o, const struct vn_addr *vtep,
+                               bool add);
+/* vtysh configuration lines (one command per line) that make this host's FRR announce the
+ * overlay: iBGP sessions to the bgp-peers, l2vpn evpn, advertise-all-vni. */
+char *vn_plan_overlay_frr(const struct vn_plan_overlay *o);
 
 /* plan-dnsmasq.c */
 int vn_plan_dnsmasq(const struct vn_net *net, struct vn_plan *p, const struct vn_plan_opts *opts,

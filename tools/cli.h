@@ -37,6 +37,7 @@ extern const struct cli_cmd cli_run_cmds[];  /* cmd-run.c: running networks */
 extern const struct cli_cmd cli_port_cmds[]; /* cmd-port.c: guest ports, QEMU */
 extern const struct cli_cmd cli_fwd_cmds[];  /* cmd-forward.c: port forwards */
 extern const struct cli_cmd cli_lab_cmds[];  /* cmd-lab.c: vnet lab */
+extern const struct cli_cmd cli_overlay_cmds[]; /* cmd-overlay.c: overlay peers */
 
 /* A command's options: --name, --name=value, --name value. */
 struct cli_opt {

@@ -173,7 +173,7 @@ int cli_parse_opts(const struct cli_cmd *cmd, int argc, char **argv, const struc
 static const struct cli_cmd *find_cmd(const char *name)
 {
         const struct cli_cmd *tables[] = {cli_net_cmds, cli_run_cmds, cli_port_cmds, cli_fwd_cmds,
-                                           cli_lab_cmds};
+                                           cli_lab_cmds, cli_overlay_cmds};
 
         for (size_t t = 0; t < VN_ARRAY_SIZE(tables); t++)
                 for (const struct cli_cmd *c = tables[t]; c->name; c++)
@@ -185,7 +185,7 @@ static const struct cli_cmd *find_cmd(const char *name)
 static void print_main_help(FILE *f)
 {
         const struct cli_cmd *tables[] = {cli_net_cmds, cli_run_cmds, cli_port_cmds, cli_fwd_cmds,
-                                           cli_lab_cmds};
+                                           cli_lab_cmds, cli_overlay_cmds};
 
         fputs(main_usage, f);
         for (size_t t = 0; t < VN_ARRAY_SIZE(tables); t++)

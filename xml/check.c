@@ -663,6 +663,85 @@ static int check_ext(struct cctx *c)
         return 0;
 }
 
+/* <vnet:overlay>: one L2 network across hosts. The same definition serves every host, so
+ * everything here must hold whatever host it is started on. */
+static int check_overlay(struct cctx *c)
+{
+        const struct vn_net *net = c->net;
+        const struct vn_overlay *o = &net->ext.overlay;
+        enum vn_fwd_mode mode = net->forward.present ? net->forward.mode : VN_FWD_NONE;
+        const char *t = vn_overlay_type_name(o->type);
+        char a[VN_ADDR_STRLEN];
+
+        if (o->type == VN_OVERLAY_NONE)
+                return 0;
+        if (o->n_elems > 1)
+                return cerr(c, o->line, "<vnet:overlay>: only one overlay per network");
+        if (o->vni < 1 || o->vni > 16777215)
+                return cerr(c, o->line, "<vnet:overlay vni='%u'>: out of range (1-16777215)",
+                            o->vni);
+        if (mode != VN_FWD_NONE && mode != VN_FWD_NAT && mode != VN_FWD_ROUTE &&
+            mode != VN_FWD_OPEN)
+                return cerr(c, o->line,
+                            "<vnet:overlay>: needs a bridge vnet creates (forward mode nat, "
+                            "route, open or isolated), not mode '%s'",
+                            vn_fwd_mode_name(mode));
+        if (vn_addr_is_set(&o->local) == (o->local_dev != NULL))
+                return cerr(c, o->line,
+                            "<vnet:overlay type='%s'>: exactly one of 'local' (this host's VTEP "
+                            "address) or 'local-dev' (the underlay device whose first IPv4 "
+                            "address is used) is required",
+                            t);
+        if (o->local_dev && !vn_ifname_valid(o->local_dev))
+                return cerr(c, o->line, "<vnet:overlay local-dev='%.32s'>: not a valid interface "
+                            "name", o->local_dev);
+        if (o->mtu && (o->mtu < 68 || o->mtu > 65535 - VN_VXLAN_OVERHEAD))
+                return cerr(c, o->line, "<vnet:overlay mtu='%u'>: out of range (68-%u)", o->mtu,
+                            65535 - VN_VXLAN_OVERHEAD);
+        if (o->mtu && net->mtu && o->mtu != net->mtu)
+                return cerr(c, o->line,
+                            "<vnet:overlay mtu='%u'> and <mtu size='%u'> disagree (the bridge "
+                            "and every port get the overlay MTU; give one of them)",
+                            o->mtu, net->mtu);
+        if (net->n_ips && !vn_addr_is_set(&o->gateway))
+                return cerr(c, o->line,
+                            "<vnet:overlay>: a network with <ip> needs gateway='ADDR', the VTEP "
+                            "address of the one host that holds the network's address, NAT and "
+                            "DHCP (the others only bridge)");
+        if (o->type == VN_OVERLAY_VXLAN && (o->asn || o->n_bgp_peers))
+                return cerr(c, o->line,
+                            "<vnet:overlay type='vxlan'>: 'asn' and <vnet:bgp-peer> belong to "
+                            "type='evpn'");
+        if (o->type == VN_OVERLAY_EVPN && (!o->asn || !o->n_bgp_peers))
+                return cerr(c, o->line,
+                            "<vnet:overlay type='evpn'>: needs asn='N' and at least one "
+                            "<vnet:bgp-peer address='...'/>");
+        for (size_t i = 0; i < o->n_peers; i++) {
+                if (vn_addr_is_set(&o->local) && vn_addr_equal(&o->peers[i], &o->local))
+                        return cerr(c, o->peer_lines[i],
+                                    "<vnet:peer address='%s'>: is this host's own 'local' address",
+                                    vn_addr_format(&o->peers[i], a));
+                for (size_t j = 0; j < i; j++)
+                        if (vn_addr_equal(&o->peers[i], &o->peers[j]))
+                                return cerr(c, o->peer_lines[i],
+                                            "<vnet:peer address='%s'>: listed twice",
+                                            vn_addr_format(&o->peers[i], a));
+        }
+        for (size_t i = 0; i < o->n_bgp_peers; i++) {
+                if (vn_addr_is_set(&o->local) && vn_addr_equal(&o->bgp_peers[i], &o->local))
+                        return cerr(c, o->bgp_peer_lines[i],
+                                    "<vnet:bgp-peer address='%s'>: is this host's own 'local' "
+                                    "address",
+                                    vn_addr_format(&o->bgp_peers[i], a));
+                for (size_t j = 0; j < i; j++)
+                        if (vn_addr_equal(&o->bgp_peers[i], &o->bgp_peers[j]))
+                                return cerr(c, o->bgp_peer_lines[i],
+                                            "<vnet:bgp-peer address='%s'>: listed twice",
+                                            vn_addr_format(&o->bgp_peers[i], a));
+        }
+        return 0;
+}
+
 static int check_dnsmasq(struct cctx *c)
 {
         const struct vn_net *net = c->net;
@@ -686,7 +765,7 @@ int vn_net_check(const struct vn_net *net, struct vn_error *err)
                 return vn_err(err, -EINVAL, "no network definition");
         if ((r = check_names(&c)) < 0 || (r = check_mode(&c)) < 0 || (r = check_ips(&c)) < 0 ||
             (r = check_routes(&c)) < 0 || (r = check_dns(&c)) < 0 || (r = check_dnsmasq(&c)) < 0 ||
-            (r = check_ext(&c)) < 0)
+            (r = check_ext(&c)) < 0 || (r = check_overlay(&c)) < 0)
                 return r;
         return 0;
 }

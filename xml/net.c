@@ -132,6 +132,11 @@ void vn_net_free(struct vn_net *net)
         free(net->routes);
         strv_free(net->dnsmasq_options, net->n_dnsmasq_options);
         free(net->ext.forwards);
+        free(net->ext.overlay.local_dev);
+        free(net->ext.overlay.peers);
+        free(net->ext.overlay.peer_lines);
+        free(net->ext.overlay.bgp_peers);
+        free(net->ext.overlay.bgp_peer_lines);
         free(net->source);
         free(net);
 }
@@ -182,4 +187,17 @@ const struct vn_ip *vn_net_first_ip(const struct vn_net *net, int af)
                 if (af == AF_UNSPEC || net->ips[i].address.family == af)
                         return &net->ips[i];
         return NULL;
+}
+
+const char *vn_overlay_type_name(enum vn_overlay_type t)
+{
+        switch (t) {
+        case VN_OVERLAY_VXLAN:
+                return "vxlan";
+        case VN_OVERLAY_EVPN:
+                return "evpn";
+        case VN_OVERLAY_NONE:
+                break;
+        }
+        return "none";
 }

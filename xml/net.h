@@ -252,10 +252,39 @@ struct vn_port_forward {
         int line;                            /* source line, for error messages */
 };
 
+/* vnet extension: <vnet:overlay type='vxlan|evpn' vni local|local-dev port mtu gateway asn>
+ * with <vnet:peer address/> (static head-end replication; under evpn: extra VTEPs the underlay
+ * firewall accepts) and <vnet:bgp-peer address/> (evpn). One network across many hosts. */
+enum vn_overlay_type { VN_OVERLAY_NONE = 0, VN_OVERLAY_VXLAN, VN_OVERLAY_EVPN };
+
+#define VN_VXLAN_PORT     4789
+#define VN_VXLAN_OVERHEAD 50 /* outer Ethernet 14 + IPv4 20 + UDP 8 + VXLAN 8 */
+
+struct vn_overlay {
+        enum vn_overlay_type type; /* NONE: no <vnet:overlay> */
+        unsigned vni;              /* 1..16777215 */
+        struct vn_addr local;      /* this host's VTEP address, unset when local_dev is used */
+        char *local_dev;           /* underlay device whose first IPv4 address is `local` */
+        unsigned port;             /* UDP destination port, 0 = 4789 */
+        unsigned mtu;              /* overlay MTU (bridge, vxlan, ports), 0 = underlay - 50 */
+        struct vn_addr gateway;    /* VTEP address of the host holding <ip>, NAT and DHCP */
+        unsigned asn;              /* evpn: iBGP autonomous system, 0 = absent */
+        struct vn_addr *peers;     /* <vnet:peer address> */
+        int *peer_lines;
+        size_t n_peers;
+        struct vn_addr *bgp_peers; /* <vnet:bgp-peer address> */
+        int *bgp_peer_lines;
+        size_t n_bgp_peers;
+        unsigned n_elems; /* <vnet:overlay> elements seen (check: exactly one) */
+        int line;
+};
+const char *vn_overlay_type_name(enum vn_overlay_type t);
+
 struct vn_ext {
         bool present; /* a <vnet:network> element under <metadata> */
         struct vn_port_forward *forwards;
         size_t n_forwards;
+        struct vn_overlay overlay;
 };
 
 struct vn_net {

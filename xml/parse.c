@@ -1372,6 +1372,98 @@ static int parse_vnet_forward(struct pctx *c, xmlNode *n)
         return 0;
 }
 
+/* Reject attributes outside `known` (NULL-terminated): a typo must not silently fall back to a
+ * default on a network that spans hosts. */
+static int only_attrs(struct pctx *c, xmlNode *n, const char *const *known, const char *allowed)
+{
+        for (xmlAttr *a = n->properties; a; a = a->next) {
+                bool ok = false;
+
+                for (size_t i = 0; known[i]; i++)
+                        if (!a->ns && xmlStrEqual(a->name, BAD_CAST known[i]))
+                                ok = true;
+                if (!ok)
+                        return perr(c, n, NULL, "unknown attribute '%s' (allowed: %s)",
+                                    (const char *)a->name, allowed);
+        }
+        return 0;
+}
+
+static int overlay_addr_push(struct pctx *c, xmlNode *n, struct vn_addr **arr, int **lines,
+                             size_t *cnt)
+{
+        static const char *const known[] = {"address", NULL};
+        struct vn_addr a = {0}, *na;
+        int *nl, r;
+
+        if ((r = only_attrs(c, n, known, "address")) < 0 ||
+            (r = get_addr(c, n, "address", AF_INET, true, &a)) < 0)
+                return r;
+        na = realloc(*arr, (*cnt + 1) * sizeof(**arr));
+        if (!na)
+                return oom(c);
+        *arr = na;
+        nl = realloc(*lines, (*cnt + 1) * sizeof(**lines));
+        if (!nl)
+                return oom(c);
+        *lines = nl;
+        na[*cnt] = a;
+        nl[*cnt] = (int)xmlGetLineNo(n);
+        (*cnt)++;
+        return 0;
+}
+
+/* <vnet:overlay type vni local|local-dev port mtu gateway asn> with <vnet:peer> and
+ * <vnet:bgp-peer> children. Syntax only; the rules between fields live in check.c. */
+static int parse_vnet_overlay(struct pctx *c, xmlNode *n)
+{
+        static const char *const known[] = {"type", "vni", "local", "local-dev", "port",
+                                            "mtu",  "gateway", "asn", NULL};
+        struct vn_overlay *o = &c->net->ext.overlay;
+        _cleanup_free_ char *type = attr_get(n, "type");
+        int r;
+
+        o->n_elems++;
+        if (o->n_elems > 1)
+                return perr(c, n, NULL, "only one <vnet:overlay> per network");
+        o->line = (int)xmlGetLineNo(n);
+        if ((r = only_attrs(c, n, known, "type, vni, local, local-dev, port, mtu, gateway, asn")) <
+            0)
+                return r;
+        if (!type)
+                return perr(c, n, NULL, "missing required attribute 'type' (vxlan or evpn)");
+        if (strcmp(type, "vxlan") == 0)
+                o->type = VN_OVERLAY_VXLAN;
+        else if (strcmp(type, "evpn") == 0)
+                o->type = VN_OVERLAY_EVPN;
+        else
+                return perr(c, n, "type", "unknown overlay type (allowed: vxlan, evpn)");
+        if (!has_attr(n, "vni"))
+                return perr(c, n, NULL, "missing required attribute 'vni' (1-16777215)");
+        if ((r = get_uint(c, n, "vni", 1, 16777215, &o->vni, NULL)) < 0 ||
+            (r = get_addr(c, n, "local", AF_INET, false, &o->local)) < 0 ||
+            (r = attr_dup(c, n, "local-dev", &o->local_dev)) < 0 ||
+            (r = get_uint(c, n, "port", 1, 65535, &o->port, NULL)) < 0 ||
+            (r = get_uint(c, n, "mtu", 68, 65535, &o->mtu, NULL)) < 0 ||
+            (r = get_addr(c, n, "gateway", AF_INET, false, &o->gateway)) < 0 ||
+            (r = get_uint(c, n, "asn", 1, 4294967295u, &o->asn, NULL)) < 0)
+                return r;
+        for (xmlNode *ch = n->children; ch; ch = ch->next) {
+                if (!is_elem(ch))
+                        continue;
+                if (in_ns(ch, VNET_NS) && xmlStrEqual(ch->name, BAD_CAST "peer"))
+                        r = overlay_addr_push(c, ch, &o->peers, &o->peer_lines, &o->n_peers);
+                else if (in_ns(ch, VNET_NS) && xmlStrEqual(ch->name, BAD_CAST "bgp-peer"))
+                        r = overlay_addr_push(c, ch, &o->bgp_peers, &o->bgp_peer_lines,
+                                              &o->n_bgp_peers);
+                else
+                        r = unknown_child(c, ch, n, "vnet:peer, vnet:bgp-peer");
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
 static int parse_vnet(struct pctx *c, xmlNode *n)
 {
         struct vn_ext *ext = &c->net->ext;
@@ -1397,9 +1489,15 @@ static int parse_vnet(struct pctx *c, xmlNode *n)
                                             VNET_NS);
                         continue; /* someone else's extension */
                 }
+                if (xmlStrEqual(ch->name, BAD_CAST "overlay")) {
+                        if ((r = parse_vnet_overlay(c, ch)) < 0)
+                                return r;
+                        continue;
+                }
                 if (!xmlStrEqual(ch->name, BAD_CAST "forward"))
                         return perr(c, ch, NULL,
-                                    "unknown element in the vnet namespace (allowed: forward)");
+                                    "unknown element in the vnet namespace (allowed: forward, "
+                                    "overlay)");
                 if ((r = parse_vnet_forward(c, ch)) < 0)
                         return r;
         }
