@@ -7,6 +7,7 @@
 #include "vnet.h"
 
 #include "dnsmasq.h"
+#include "forward.h"
 #include "fw.h"
 #include "journal.h"
 #include "link.h"
@@ -61,12 +62,16 @@ int vn_plan_for(struct vn_ctx *ctx, const struct vn_net *net, struct vn_plan **o
                 struct vn_error *err)
 {
         _cleanup_free_ char *run = vn_path_run(ctx, net->name);
+        _cleanup_free_ struct vn_mac_ip *macs = NULL;
         struct vn_plan_opts opts = {0};
         struct vn_addr ovl_local; /* overlay local-dev resolved: host state for the planner */
 
         if (!run)
                 return vn_err(err, -ENOMEM, "out of memory");
         opts.run_dir = run;
+        /* forwards naming a guest by MAC: its current DHCP lease (forward.c) */
+        vn_forward_macs(ctx, net->name, &macs, &opts.n_macs);
+        opts.macs = macs;
         opts.fw = resolve_fw(ctx);
         opts.dnsmasq_path = vn_dnsmasq_path();
         vn_overlay_plan_opts(net, &opts, &ovl_local);

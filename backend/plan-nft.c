@@ -9,7 +9,9 @@
  *
  *   forward:     oifname vmap @fwd_in ; iifname vmap @fwd_out
  *   input:       iifname vmap @inp
- *   postrouting: ip saddr vmap @nat4 ; ip6 saddr vmap @nat6 (interval maps)
+ *   postrouting: ct status dnat oifname . ip saddr @hairpin4 masquerade (and 6) ;
+ *                ip saddr vmap @nat4 ; ip6 saddr vmap @nat6 (interval maps)
+ *   prerouting, output: port forwards through @pf4/@pf6/@pf_any (plan-forward.c)
  *
  * The "into the bridge" map is consulted first, as libvirt's FWI precedes
  * FWO: a packet from network A into network B is judged by B's rules.
@@ -62,6 +64,7 @@ void vn_nft_base(struct vn_buf *b)
 
 static void nft_base_maps(struct vn_buf *b)
 {
+        vn_nft_fwd_base_decls(b);
         vn_buf_add(b, "add map " T " fwd_in { type ifname : verdict; }\n");
         vn_buf_add(b, "add map " T " fwd_out { type ifname : verdict; }\n");
         vn_buf_add(b, "add map " T " inp { type ifname : verdict; }\n");
@@ -79,8 +82,21 @@ static void nft_base_rules(struct vn_buf *b)
         vn_buf_add(b, "flush chain " T " input\n");
         vn_buf_add(b, "add rule " T " input iifname vmap @inp\n");
         vn_buf_add(b, "flush chain " T " postrouting\n");
+        vn_buf_add(b, "add rule " T " postrouting ct status dnat meta nfproto ipv4 oifname . ip "
+                      "saddr @hairpin4 masquerade\n");
+        vn_buf_add(b, "add rule " T " postrouting ct status dnat meta nfproto ipv6 oifname . ip6 "
+                      "saddr @hairpin6 masquerade\n");
         vn_buf_add(b, "add rule " T " postrouting meta nfproto ipv4 ip saddr vmap @nat4\n");
         vn_buf_add(b, "add rule " T " postrouting meta nfproto ipv6 ip6 saddr vmap @nat6\n");
+        vn_nft_fwd_base_rules(b);
+}
+
+void vn_nft_base_all(struct vn_buf *b, bool with_rules)
+{
+        vn_nft_base(b);
+        nft_base_maps(b);
+        if (with_rules)
+                nft_base_rules(b);
 }
 
 struct nft_ctx {
@@ -90,6 +106,7 @@ struct nft_ctx {
         const char *dev; /* <forward dev> */
         bool nat6;
         bool any_nat;
+        bool fwd_capable; /* nat/route: can carry port forwards */
         unsigned rules;
 };
 
@@ -154,6 +171,9 @@ static void nft_net_chains(struct nft_ctx *c, struct vn_buf *b)
                                 rule(c, b, c->c_in, "%s%s daddr %s accept", dev_in, fam, sn);
                 }
         }
+        /* port forwards (plan-forward.c): what the host DNATed into the network */
+        if (c->fwd_capable)
+                rule(c, b, c->c_in, "ct status dnat accept");
         rule(c, b, c->c_in, "reject with icmpx type port-unreachable");
 
         /* out of the bridge */
@@ -236,10 +256,14 @@ static void nft_elements(struct nft_ctx *c, struct vn_buf *b, bool add)
                             c->c_out);
                 vn_buf_addf(b, "add element " T " inp { \"%s\" : jump %s }\n", c->p->bridge,
                             c->c_inp);
+                if (c->fwd_capable)
+                        vn_nft_hairpin(b, c->net, c->p->bridge, true);
         } else {
                 vn_buf_addf(b, "delete element " T " fwd_in { \"%s\" }\n", c->p->bridge);
                 vn_buf_addf(b, "delete element " T " fwd_out { \"%s\" }\n", c->p->bridge);
                 vn_buf_addf(b, "delete element " T " inp { \"%s\" }\n", c->p->bridge);
+                if (c->fwd_capable)
+                        vn_nft_hairpin(b, c->net, c->p->bridge, false);
         }
         if (!c->any_nat)
                 return;
@@ -339,11 +363,11 @@ static int plan_compat(struct nft_ctx *c)
                 if (ip_is_nat(c, ip)) {
                         snprintf(add, sizeof(add),
                                  "\t-I\tFORWARD\t-o\t%s%s\t-d\t%s\t-m\tconntrack\t--ctstate\t"
-                                 "RELATED,ESTABLISHED\t-m\tcomment\t--comment\t%s\t-j\tACCEPT",
+                                 "RELATED,ESTABLISHED,DNAT\t-m\tcomment\t--comment\t%s\t-j\tACCEPT",
                                  p->bridge, dev_i, sn, tag);
                         snprintf(del, sizeof(del),
                                  "\t-D\tFORWARD\t-o\t%s%s\t-d\t%s\t-m\tconntrack\t--ctstate\t"
-                                 "RELATED,ESTABLISHED\t-m\tcomment\t--comment\t%s\t-j\tACCEPT",
+                                 "RELATED,ESTABLISHED,DNAT\t-m\tcomment\t--comment\t%s\t-j\tACCEPT",
                                  p->bridge, dev_i, sn, tag);
                 } else {
                         snprintf(add, sizeof(add),
@@ -361,10 +385,13 @@ static int plan_compat(struct nft_ctx *c)
         return 0;
 }
 
-int vn_plan_nft(const struct vn_net *net, struct vn_plan *p, struct vn_error *err)
+int vn_plan_nft(const struct vn_net *net, const struct vn_plan_opts *opts, struct vn_plan *p,
+                struct vn_error *err)
 {
         struct vn_buf add = {0}, del = {0};
         struct nft_ctx c = {.net = net, .p = p};
+        struct vn_fwd_item *fw = NULL;
+        size_t n_fw = 0;
         int r;
 
         c.dev = net->forward.dev ? net->forward.dev
@@ -372,6 +399,11 @@ int vn_plan_nft(const struct vn_net *net, struct vn_plan *p, struct vn_error *er
         if (p->mode != VN_FWD_NAT && p->mode != VN_FWD_ROUTE)
                 c.dev = NULL;
         c.nat6 = net->forward.nat.ipv6 == VN_YES;
+        c.fwd_capable = p->mode == VN_FWD_NAT || p->mode == VN_FWD_ROUTE;
+        r = vn_plan_forwards(net, p->bridge, opts ? opts->macs : NULL, opts ? opts->n_macs : 0, &fw,
+                             &n_fw, err);
+        if (r < 0)
+                return r;
         for (size_t i = 0; i < net->n_ips; i++)
                 if (ip_is_nat(&c, &net->ips[i]))
                         c.any_nat = true;
@@ -387,11 +419,22 @@ int vn_plan_nft(const struct vn_net *net, struct vn_plan *p, struct vn_error *er
         nft_base_rules(&add);
         nft_net_chains(&c, &add);
         nft_elements(&c, &add, true);
+        for (size_t i = 0; i < n_fw; i++) {
+                if (fw[i].resolved) {
+                        vn_buf_add(&add, fw[i].add);
+                        c.rules += fw[i].rules;
+                } else {
+                        vn_buf_addf(&add, "# %s\n", fw[i].note);
+                }
+        }
 
         /* remove: declare (no-op when present) so that deletes cannot fail on absence */
         vn_nft_base(&del);
         nft_chain_decls(&c, &del);
         nft_base_maps(&del);
+        for (size_t i = 0; i < n_fw; i++)
+                if (fw[i].resolved)
+                        vn_buf_add(&del, fw[i].del);
         nft_elements(&c, &del, true);  /* ensure the elements exist ... */
         nft_elements(&c, &del, false); /* ... so that deleting them cannot fail */
         vn_buf_addf(&del, "flush chain " T " %s\ndelete chain " T " %s\n", c.c_in, c.c_in);
@@ -401,6 +444,7 @@ int vn_plan_nft(const struct vn_net *net, struct vn_plan *p, struct vn_error *er
                 vn_buf_addf(&del, "flush chain " T " %s\ndelete chain " T " %s\n", c.c_nat,
                             c.c_nat);
 
+        vn_fwd_items_free(fw, n_fw);
         r = plan_compat(&c);
         if (r < 0) {
                 vn_buf_free(&add);

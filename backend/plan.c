@@ -251,7 +251,7 @@ int vn_plan_build(const struct vn_net *net, const struct vn_plan_opts *opts, str
                         return r;
                 if (p->fw != VN_FW_NONE && p->mi->firewall) {
                         r = p->fw == VN_FW_IPT ? vn_plan_ipt(net, p, err)
-                                               : vn_plan_nft(net, p, err);
+                                               : vn_plan_nft(net, opts, p, err);
                         if (r < 0)
                                 return r;
                 }

@@ -45,11 +45,21 @@ struct vn_plan_sysctl {
         char value[16];
 };
 
+/* A guest address learnt at run time (DHCP lease, libvirt port): resolves port forwards that
+ * name a guest by MAC and have no static <host> entry. */
+struct vn_mac_ip {
+        uint8_t mac[6];
+        struct vn_addr addr;
+        const char *source; /* "lease", "port": shown by forward-list */
+};
+
 /* Inputs the planner cannot invent because they are host state. */
 struct vn_plan_opts {
         const char *run_dir;        /* ROOT/run/vnet/NAME: dnsmasq files go here */
         enum vn_fw_backend fw;      /* resolved backend: NFT or IPT (NONE: no rules) */
         const char *dnsmasq_path;   /* for the printed command line */
+        const struct vn_mac_ip *macs; /* for <vnet:forward mac=...> (may be NULL) */
+        size_t n_macs;
         /* overlay: this host's VTEP address when the definition names a device (local-dev),
          * and the underlay MTU; NULL/0 when not resolved (then 1500 is assumed) */
         const struct vn_addr *overlay_local;
@@ -159,10 +169,14 @@ void vn_plan_default_mac(const struct vn_net *net, uint8_t mac[6]);
 /* plan-nft.c */
 /* nft identifier for a bridge-derived object: "vn_<bridge>_<suffix>" with unsafe chars hex-escaped */
 void vn_nft_ident(const char *bridge, const char *suffix, char *out, size_t len);
-int vn_plan_nft(const struct vn_net *net, struct vn_plan *p, struct vn_error *err);
+int vn_plan_nft(const struct vn_net *net, const struct vn_plan_opts *opts, struct vn_plan *p,
+                struct vn_error *err);
 int vn_plan_ipt(const struct vn_net *net, struct vn_plan *p, struct vn_error *err);
 /* The base objects (table, maps, base chains) shared by all networks, as idempotent nft text */
 void vn_nft_base(struct vn_buf *b);
+/* The same plus the shared maps and sets; with_rules also re-states the base chains' rules
+ * (flush + add: what a transaction that may create the table needs). */
+void vn_nft_base_all(struct vn_buf *b, bool with_rules);
 #define VN_NFT_TABLE "vnet"
 
 /* plan-overlay.c */
@@ -183,6 +197,32 @@ char *vn_plan_overlay_nft_vtep(const struct vn_plan_overlay *o, const struct vn_
 /* vtysh configuration lines (one command per line) that make this host's FRR announce the
  * overlay: iBGP sessions to the bgp-peers, l2vpn evpn, advertise-all-vni. */
 char *vn_plan_overlay_frr(const struct vn_plan_overlay *o);
+
+/* plan-forward.c: port forwards (DNAT, hairpin), see the file header */
+struct vn_fwd_item {
+        const struct vn_port_forward *f; /* into the model */
+        char chain[128];                 /* the forward's own chain */
+        bool resolved;                   /* target known: add/del are set */
+        struct vn_addr target;
+        const char *source; /* where target came from: "to", "host", "lease", "port" */
+        char *add;          /* nft text (marked block), NULL when unresolved */
+        char *del;          /* idempotent removal (marked block) */
+        char *note;         /* why it is skipped, when unresolved */
+        uint32_t sig;       /* of add: tells a changed forward from an unchanged one */
+        unsigned rules;
+};
+/* Render every forward of net for the bridge. Pure. */
+int vn_plan_forwards(const struct vn_net *net, const char *bridge, const struct vn_mac_ip *macs,
+                     size_t n_macs, struct vn_fwd_item **out, size_t *n, struct vn_error *err);
+void vn_fwd_items_free(struct vn_fwd_item *items, size_t n);
+/* Shared objects of the forward machinery (maps pf_any/pf4/pf6, sets hairpin4/6, chains
+ * prerouting/output) and the base rules that dispatch through them. */
+void vn_nft_fwd_base_decls(struct vn_buf *b);
+void vn_nft_fwd_base_rules(struct vn_buf *b);
+/* Hairpin masquerade for guests of net reaching a forward through the host's address. */
+void vn_nft_hairpin(struct vn_buf *b, const struct vn_net *net, const char *bridge, bool add);
+#define VN_FWD_MARK     "# vnet-forward "
+#define VN_FWD_MARK_END "# vnet-forward-end"
 
 /* plan-dnsmasq.c */
 int vn_plan_dnsmasq(const struct vn_net *net, struct vn_plan *p, const struct vn_plan_opts *opts,

@@ -189,12 +189,6 @@ static int check_mode(struct cctx *c)
                                     "mode='%s' (no dnsmasq runs for it)",
                                     mode);
         }
-        if (net->ext.n_forwards && f->mode != VN_FWD_NAT && f->mode != VN_FWD_ROUTE &&
-            f->mode != VN_FWD_OPEN)
-                return cerr(c, net->ext.forwards[0].line,
-                            "<vnet:forward>: port forwards need forward mode nat, route or open, "
-                            "not %s",
-                            mode);
         if (net->bandwidth.present && !bandwidth_ok)
                 return cerr(c, 0,
                             "<bandwidth>: network-wide bandwidth is not supported with "
@@ -613,11 +607,22 @@ static bool fwd_overlap(const struct vn_port_forward *a, const struct vn_port_fo
         return true;
 }
 
+/* Longest toport range that differs from its port range: such a forward is rendered as one
+ * map element per port (nftables has no shifted port mapping). */
+#define VN_FWD_MAX_SHIFTED 4096
+
 static int check_ext(struct cctx *c)
 {
         const struct vn_net *net = c->net;
         const struct vn_ext *ext = &net->ext;
+        enum vn_fwd_mode m = net->forward.present ? net->forward.mode : VN_FWD_NONE;
         char a[VN_ADDR_STRLEN];
+
+        /* DNAT needs vnet's firewall on the network: nat and route networks have it */
+        if (ext->n_forwards && m != VN_FWD_NAT && m != VN_FWD_ROUTE)
+                return cerr(c, ext->forwards[0].line,
+                            "<vnet:forward>: port forwards need forward mode nat or route, not %s",
+                            mode_name(net));
 
         for (size_t i = 0; i < ext->n_forwards; i++) {
                 const struct vn_port_forward *f = &ext->forwards[i];
@@ -633,6 +638,13 @@ static int check_ext(struct cctx *c)
                         return cerr(c, f->line,
                                     "<vnet:forward port='%u-%u'>: invalid toport range %u-%u",
                                     f->port_start, f->port_end, f->toport_start, f->toport_end);
+                if (f->toport_start != f->toport_end && f->toport_start != f->port_start &&
+                    f->port_end - f->port_start >= VN_FWD_MAX_SHIFTED)
+                        return cerr(c, f->line,
+                                    "<vnet:forward port='%u-%u' toport='%u-%u'>: a shifted port "
+                                    "range is limited to %u ports",
+                                    f->port_start, f->port_end, f->toport_start, f->toport_end,
+                                    VN_FWD_MAX_SHIFTED);
                 if (vn_addr_is_set(&f->to) == f->has_mac)
                         return cerr(c, f->line,
                                     "<vnet:forward>: exactly one of 'to' or 'mac' is required");
@@ -740,6 +752,13 @@ static int check_overlay(struct cctx *c)
                                             vn_addr_format(&o->bgp_peers[i], a));
         }
         return 0;
+}
+
+int vn_net_check_ext(const struct vn_net *net, struct vn_error *err)
+{
+        struct cctx c = {.net = net, .err = err};
+
+        return check_ext(&c);
 }
 
 static int check_dnsmasq(struct cctx *c)

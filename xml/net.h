@@ -280,6 +280,11 @@ struct vn_overlay {
 };
 const char *vn_overlay_type_name(enum vn_overlay_type t);
 
+const char *vn_proto_name(enum vn_proto p);  /* "tcp", "udp", "sctp" */
+int vn_proto_from_name(const char *s);        /* -EINVAL when unknown */
+/* "N" or "N-M" */
+void vn_port_range_format(unsigned start, unsigned end, char *buf, size_t len);
+
 struct vn_ext {
         bool present; /* a <vnet:network> element under <metadata> */
         struct vn_port_forward *forwards;
@@ -360,6 +365,14 @@ void vn_uuid_format(const uint8_t uuid[16], char buf[37]);
 int vn_uuid_parse(const char *s, uint8_t uuid[16]);
 void vn_uuid_generate(uint8_t uuid[16]);
 
+/* ---- ext.c ------------------------------------------------------------ */
+
+/* Replace the port forwards of net (copied) and regenerate the <vnet:network> element in
+ * net->metadata_xml to match, creating it (and the metadata) when absent. Other metadata and
+ * foreign children of <vnet:network> are kept. The model is unchanged on failure. */
+int vn_net_ext_set_forwards(struct vn_net *net, const struct vn_port_forward *fwds, size_t n,
+                            struct vn_error *err);
+
 /* ---- check.c ---------------------------------------------------------- */
 
 /* Semantic rules libvirt enforces when a network is defined or started
@@ -370,6 +383,8 @@ int vn_net_check(const struct vn_net *net, struct vn_error *err);
  * name. `others` excludes net itself (same name or UUID is skipped). */
 int vn_net_check_against(const struct vn_net *net, struct vn_net *const *others, size_t n_others,
                          struct vn_error *err);
+/* Only the checks of vnet's extensions (port forwards): for networks libvirt validated. */
+int vn_net_check_ext(const struct vn_net *net, struct vn_error *err);
 /* Is s usable as a network name (also a file name)? */
 bool vn_net_name_valid(const char *s);
 /* Is s a valid Linux interface name (1..15 chars, no '/', ':', space)? */

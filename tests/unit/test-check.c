@@ -488,7 +488,7 @@ static void test_check_port_forwards(void **state)
                     "<vnet:forward port='80' to='192.168.1.10'/></vnet:network></metadata>"
                     "</network>";
 
-                expect_check_error(x, "port forwards need forward mode nat, route or open");
+                expect_check_error(x, "port forwards need forward mode nat or route");
         }
 }
 
