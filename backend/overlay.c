@@ -29,6 +29,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -282,6 +283,7 @@ static int daemon_start(const char *dir, const char *daemon, struct vn_error *er
         _cleanup_free_ char *log = vn_asprintf("%s/%s.log", dir, daemon);
         _cleanup_free_ char *vty = vn_asprintf("%s/%s.vty", dir, daemon);
         const char *hostname = strcmp(daemon, "zebra") == 0 ? "hostname vnet\n" : "";
+        const struct passwd *pw = getpwnam("frr");
         char *argv[24];
         size_t n = 0;
         long deadline;
@@ -298,16 +300,15 @@ static int daemon_start(const char *dir, const char *daemon, struct vn_error *er
         r = vn_write_file_atomic(conf, hostname, strlen(hostname), 0600);
         if (r < 0)
                 return vn_err(err, r, "cannot write '%s': %s", conf, strerror(-r));
+        /* the daemons drop to FRR's own user (and insist that it is in the vty group) */
+        if (pw && (chown(dir, pw->pw_uid, pw->pw_gid) < 0 || chown(conf, pw->pw_uid, pw->pw_gid) < 0))
+                return vn_err(err, -errno, "cannot hand '%s' to user frr: %m", dir);
         argv[n++] = bin;
         argv[n++] = (char *)"-d";
         argv[n++] = (char *)"-F";
         argv[n++] = (char *)"traditional";
         argv[n++] = (char *)"-P";
         argv[n++] = (char *)"0";
-        argv[n++] = (char *)"-u";
-        argv[n++] = (char *)"root";
-        argv[n++] = (char *)"-g";
-        argv[n++] = (char *)"root";
         argv[n++] = (char *)"-f";
         argv[n++] = conf;
         argv[n++] = (char *)"-i";
