@@ -180,8 +180,8 @@ static int run_capture(char *const *argv, char **out, int timeout_ms)
 /* ---- FRR ------------------------------------------------------------------ */
 
 struct frr {
-        char *dir;  /* vty sockets (and, when own, every other file) */
-        bool own;   /* vnet's zebra + bgpd */
+        char *dir; /* vty sockets (and, when own, every other file) */
+        bool own;  /* vnet's zebra + bgpd */
 };
 
 static void frr_clear(struct frr *f)
@@ -199,12 +199,11 @@ static int frr_locate(struct vn_ctx *ctx, struct frr *f)
 }
 
 /* vtysh -f FILE against the daemons whose vty sockets are in dir. */
-static int frr_vtysh_file(const char *dir, const char *file, const char *what,
-                          struct vn_error *err)
+static int frr_vtysh_file(const char *dir, const char *file, const char *what, struct vn_error *err)
 {
         _cleanup_free_ char *out = NULL;
-        char *argv[] = {(char *)vtysh_path(), (char *)"--vty_socket", (char *)dir, (char *)"-f",
-                        (char *)file, NULL};
+        char *argv[] = {(char *)vtysh_path(), (char *)"--vty_socket", (char *)dir,
+                        (char *)"-f",         (char *)file,           NULL};
         int r;
 
         if (access(argv[0], X_OK) < 0)
@@ -301,7 +300,8 @@ static int daemon_start(const char *dir, const char *daemon, struct vn_error *er
         if (r < 0)
                 return vn_err(err, r, "cannot write '%s': %s", conf, strerror(-r));
         /* the daemons drop to FRR's own user (and insist that it is in the vty group) */
-        if (pw && (chown(dir, pw->pw_uid, pw->pw_gid) < 0 || chown(conf, pw->pw_uid, pw->pw_gid) < 0))
+        if (pw &&
+            (chown(dir, pw->pw_uid, pw->pw_gid) < 0 || chown(conf, pw->pw_uid, pw->pw_gid) < 0))
                 return vn_err(err, -errno, "cannot hand '%s' to user frr: %m", dir);
         argv[n++] = bin;
         argv[n++] = (char *)"-d";
@@ -386,9 +386,9 @@ static int frr_own_up(const char *dir, struct vn_error *err)
 
 static void frr_own_down(const char *dir)
 {
-        static const char *const files[] = {"zebra.conf", "bgpd.conf", "zebra.log", "bgpd.log",
-                                            "zebra.pid",  "bgpd.pid",  "zebra.vty", "bgpd.vty",
-                                            "zserv.api"};
+        static const char *const files[] = {"zebra.conf", "bgpd.conf", "zebra.log",
+                                            "bgpd.log",   "zebra.pid", "bgpd.pid",
+                                            "zebra.vty",  "bgpd.vty",  "zserv.api"};
 
         daemon_stop(dir, "bgpd");
         daemon_stop(dir, "zebra");
@@ -403,8 +403,8 @@ static void frr_own_down(const char *dir)
 
 /* The bgp peers of every other running evpn network of this root (from their live
  * definitions), and whether there is any. */
-static int others_bgp_peers(struct vn_ctx *ctx, const char *self, struct vn_addr **peers,
-                            size_t *n, bool *any)
+static int others_bgp_peers(struct vn_ctx *ctx, const char *self, struct vn_addr **peers, size_t *n,
+                            bool *any)
 {
         char **names = NULL;
         size_t cnt = 0;
@@ -671,7 +671,8 @@ int vn_overlay_peer(struct vn_ctx *ctx, const char *name, const char *addr, bool
                 r = vn_err(err, -ENOMEM, "out of memory");
                 goto out;
         }
-        if ((r = vn_net_parse_file(live, &net, err)) < 0 || (r = vn_plan_for(ctx, net, &p, err)) < 0)
+        if ((r = vn_net_parse_file(live, &net, err)) < 0 ||
+            (r = vn_plan_for(ctx, net, &p, err)) < 0)
                 goto out;
         if (!p->overlay) {
                 r = vn_err(err, -EINVAL, "network '%s' has no <vnet:overlay>", name);

@@ -142,7 +142,8 @@ int vn_plan_overlay(const struct vn_net *net, const struct vn_plan_opts *opts, s
         if (o->type == VN_OVERLAY_EVPN) {
                 o->asn = ov->asn;
                 for (size_t i = 0; i < ov->n_bgp_peers; i++) {
-                        if (vn_addr_is_set(&o->local) && vn_addr_equal(&ov->bgp_peers[i], &o->local))
+                        if (vn_addr_is_set(&o->local) &&
+                            vn_addr_equal(&ov->bgp_peers[i], &o->local))
                                 continue;
                         if (addr_push(&o->bgp_peers, &o->n_bgp_peers, &ov->bgp_peers[i]) ||
                             addr_push(&o->vteps, &o->n_vteps, &ov->bgp_peers[i]))

@@ -728,11 +728,8 @@ static int check_overlay(struct cctx *c)
                 return cerr(c, o->line,
                             "<vnet:overlay type='evpn'>: needs asn='N' and at least one "
                             "<vnet:bgp-peer address='...'/>");
+        /* the same lists serve every host: this host's own address in them is skipped */
         for (size_t i = 0; i < o->n_peers; i++) {
-                if (vn_addr_is_set(&o->local) && vn_addr_equal(&o->peers[i], &o->local))
-                        return cerr(c, o->peer_lines[i],
-                                    "<vnet:peer address='%s'>: is this host's own 'local' address",
-                                    vn_addr_format(&o->peers[i], a));
                 for (size_t j = 0; j < i; j++)
                         if (vn_addr_equal(&o->peers[i], &o->peers[j]))
                                 return cerr(c, o->peer_lines[i],
@@ -740,11 +737,6 @@ static int check_overlay(struct cctx *c)
                                             vn_addr_format(&o->peers[i], a));
         }
         for (size_t i = 0; i < o->n_bgp_peers; i++) {
-                if (vn_addr_is_set(&o->local) && vn_addr_equal(&o->bgp_peers[i], &o->local))
-                        return cerr(c, o->bgp_peer_lines[i],
-                                    "<vnet:bgp-peer address='%s'>: is this host's own 'local' "
-                                    "address",
-                                    vn_addr_format(&o->bgp_peers[i], a));
                 for (size_t j = 0; j < i; j++)
                         if (vn_addr_equal(&o->bgp_peers[i], &o->bgp_peers[j]))
                                 return cerr(c, o->bgp_peer_lines[i],

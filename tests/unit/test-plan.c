@@ -111,6 +111,19 @@ static void golden_nat_with_forwards(void **state)
         golden("nat-with-forwards", VN_FW_NFT, "");
 }
 
+/* one network across hosts: the gateway (static VXLAN) and a member (EVPN, with FRR's block) */
+static void golden_overlay_vxlan(void **state)
+{
+        (void)state;
+        golden("overlay-vxlan", VN_FW_NFT, "");
+}
+
+static void golden_overlay_evpn(void **state)
+{
+        (void)state;
+        golden("overlay-evpn", VN_FW_NFT, "");
+}
+
 static void golden_nat_ipt(void **state)
 {
         (void)state;
@@ -278,6 +291,8 @@ int main(void)
                 cmocka_unit_test(golden_macvtap),
                 cmocka_unit_test(golden_nat_ipt),
                 cmocka_unit_test(golden_nat_with_forwards),
+                cmocka_unit_test(golden_overlay_vxlan),
+                cmocka_unit_test(golden_overlay_evpn),
                 cmocka_unit_test(nat_semantics),
                 cmocka_unit_test(route_semantics),
                 cmocka_unit_test(isolated_semantics),
