@@ -7,7 +7,7 @@ set -euo pipefail
 RUNTIME=(dnsmasq-base nftables iptables iproute2 libxml2 libnl-3-200 libnl-route-3-200 libnftables1)
 BUILD=(gcc make autoconf automake pkg-config libxml2-dev libnl-3-dev libnl-route-3-dev
 	libnftables-dev libcmocka-dev)
-TEST=(busybox-static socat python3 procps libxml2-utils valgrind clang frr
+TEST=(busybox-static socat python3 procps libxml2-utils valgrind clang libvirt-daemon-system libvirt-clients frr
 	qemu-system-x86 linux-image-amd64)
 
 pkgs=("${RUNTIME[@]}")
@@ -24,5 +24,12 @@ done
 if [ ${#missing[@]} -gt 0 ]; then
 	export DEBIAN_FRONTEND=noninteractive
 	apt-get update -q
+	# libvirt's packages would start libvirtd on the host, which autostarts its default
+	# network in the root namespace; the libvirt test runs its own libvirtd in a namespace
+	if [[ " ${missing[*]} " == *" libvirt-daemon-system "* ]] && [ ! -e /usr/sbin/policy-rc.d ]; then
+		printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+		chmod 755 /usr/sbin/policy-rc.d
+		trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+	fi
 	apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
