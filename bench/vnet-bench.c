@@ -28,6 +28,7 @@
 #include "fw.h"
 #include "link.h"
 #include "plan.h"
+#include "port.h"
 #include "vnet.h"
 
 static const char *vnet_bin = NULL;
@@ -319,6 +320,115 @@ static void bench_limit(unsigned reps)
         free(de);
 }
 
+/* ---- guest ports (the ports work; kept apart from the network figures) ----------------------
+ * Per-port create and delete through the library (vn_port_add / vn_port_del, each taking the
+ * network's lock and writing its record, as the CLI does) with `counts` ports alive at once:
+ * taps on a NAT network's bridge, veths into a namespace, macvtaps on a veth "uplink". */
+static void bench_ports_kind(struct vn_ctx *ctx, const char *net, const char *kind,
+                             const char *netns, unsigned n)
+{
+        double *ad = calloc(n, sizeof(double)), *dd = calloc(n, sizeof(double));
+        char(*names)[16] = calloc(n, sizeof(*names)), what[128], peer[16];
+        size_t na = 0, nd = 0;
+
+        for (unsigned i = 0; i < n && ad && dd && names; i++) {
+                struct vn_port_opts o = {.persist = !netns, .vnet_hdr = true, .netns = netns};
+                struct vn_port p;
+                struct vn_error e = {0};
+                uint64_t t0 = vn_now_ns();
+
+                snprintf(peer, sizeof(peer), "g%u", i);
+                o.ifname = netns ? peer : NULL;
+                if (vn_port_add(ctx, net, &o, &p, &e) < 0) {
+                        printf("vnet ports %s n=%u error=\"%s\" i=%u\n", kind, n, e.msg, i);
+                        break;
+                }
+                ad[na] = (double)(vn_now_ns() - t0) / 1e6;
+                memcpy(names[na++], p.ifname, 16);
+        }
+        for (size_t i = 0; i < na; i++) {
+                struct vn_error e = {0};
+                uint64_t t0 = vn_now_ns();
+
+                if (vn_port_del(ctx, net, names[i], &e) == 0)
+                        dd[nd++] = (double)(vn_now_ns() - t0) / 1e6;
+        }
+        snprintf(what, sizeof(what), "vnet ports %s n=%u add_each", kind, n);
+        print_stats(what, stats_of(ad, na));
+        snprintf(what, sizeof(what), "vnet ports %s n=%u del_each", kind, n);
+        print_stats(what, stats_of(dd, nd));
+        free(ad);
+        free(dd);
+        free(names);
+}
+
+static void bench_ports(const char *counts)
+{
+        struct vn_ctx *ctx = NULL;
+        struct vn_error e = {0};
+        char path[512], nspath[64];
+        pid_t guest;
+        int pfd[2];
+        FILE *f;
+
+        if (!*counts || define("pb", "nat", "vnpb", 99, 1) < 0 || run_vnet("start", "pb") < 0 ||
+            vn_ctx_new(root, &ctx, &e) < 0) {
+                if (*counts)
+                        printf("vnet ports error=setup-failed\n");
+                return;
+        }
+        /* the namespace guests' side: a child holding a fresh network namespace */
+        if (pipe(pfd) < 0)
+                return;
+        guest = fork();
+        if (guest == 0) {
+                char c;
+
+                close(pfd[1]);
+                if (unshare(CLONE_NEWNET) == 0)
+                        (void)!read(pfd[0], &c, 1); /* until the parent closes the pipe */
+                _exit(0);
+        }
+        close(pfd[0]);
+        usleep(100000);
+        snprintf(nspath, sizeof(nspath), "/proc/%ld/ns/net", (long)guest);
+        system("ip link add pbup0 type veth peer name pbup0p && ip link set pbup0 up && "
+               "ip link set pbup0p up");
+        snprintf(path, sizeof(path), "%s/pbmv.xml", root);
+        f = fopen(path, "w");
+        if (f) {
+                fputs("<network><name>pbmv</name><forward mode='bridge'><interface dev='pbup0'/>"
+                      "</forward></network>\n",
+                      f);
+                fclose(f);
+        }
+        run_vnet("define", path);
+        run_vnet("start", "pbmv");
+        {
+                char *copy = strdup(counts), *save = NULL;
+
+                for (char *c = strtok_r(copy, ",", &save); c; c = strtok_r(NULL, ",", &save)) {
+                        unsigned n = (unsigned)atoi(c);
+
+                        if (n == 0)
+                                continue;
+                        bench_ports_kind(ctx, "pb", "tap", NULL, n);
+                        bench_ports_kind(ctx, "pb", "netns-veth", nspath, n);
+                        if (n <= 100) /* macvtaps: one /dev/tapN each; 100 says enough */
+                                bench_ports_kind(ctx, "pbmv", "macvtap", NULL, n);
+                }
+                free(copy);
+        }
+        close(pfd[1]);
+        waitpid(guest, NULL, 0);
+        run_vnet("destroy", "pb");
+        run_vnet("destroy", "pbmv");
+        run_vnet("undefine", "pb");
+        run_vnet("undefine", "pbmv");
+        system("ip link del pbup0 2>/dev/null");
+        vn_ctx_free(ctx);
+}
+
 static void usage(FILE *f)
 {
         fprintf(f, "Usage: vnet-bench [--vnet PATH] [--reps N] [--modes LIST] [--scale LIST] "
@@ -329,6 +439,7 @@ static void usage(FILE *f)
 int main(int argc, char **argv)
 {
         const char *modes = "nat,route,isolated,open,bridge", *scale = "1,10,100";
+        const char *ports = "1,100,1000"; /* --ports LIST: guest ports per network */
         unsigned reps = 20;
         bool limit = true;
 
@@ -341,12 +452,15 @@ int main(int argc, char **argv)
                         modes = argv[++i];
                 else if (strcmp(argv[i], "--scale") == 0 && i + 1 < argc)
                         scale = argv[++i];
+                else if (strcmp(argv[i], "--ports") == 0 && i + 1 < argc)
+                        ports = argv[++i];
                 else if (strcmp(argv[i], "--no-limit") == 0)
                         limit = false;
                 else if (strcmp(argv[i], "--quick") == 0) {
                         reps = 3;
                         scale = "1,10";
                         modes = "nat,isolated";
+                        ports = "1,10";
                 } else if (strcmp(argv[i], "--help") == 0) {
                         usage(stdout);
                         return 0;
@@ -383,6 +497,7 @@ int main(int argc, char **argv)
                                 bench_scale((unsigned)atoi(s));
                 free(copy);
         }
+        bench_ports(ports);
         {
                 char cmd[300];
 
