@@ -255,7 +255,7 @@ out:
 
 const struct cli_cmd cli_port_cmds[] = {
     {"port-add", cmd_port_add,
-     "NAME [--ifname IF] [--mac MAC] [--persist] [--netns NS] [--qmp SOCKET [--queues N] "
+     "NAME [--ifname IF] [--mac MAC] [--persist] [--netns NS] [--queues N] [--qmp SOCKET "
      "[--model M]]",
      "create a guest port on a running network",
      "Creates a guest NIC on the running network NAME and prints its host-side\n"
@@ -279,7 +279,7 @@ const struct cli_cmd cli_port_cmds[] = {
      "                  name under /run/netns, or a path such as /proc/PID/ns/net)\n"
      "  --qmp SOCKET    hotplug into the running QEMU behind this QMP socket: getfd\n"
      "                  per queue, netdev_add, device_add; undone on any failure\n"
-     "  --queues N      multiqueue: N queue fds (with --qmp)\n"
+     "  --queues N      multiqueue: N queues (with --qmp: one fd passed per queue)\n"
      "  --model M       device model for --qmp (default virtio-net-pci)\n"
      "With --json: the port as a JSON object.\n"},
     {"port-del", cmd_port_del, "NAME IFNAME [--qmp SOCKET [--timeout MS]]", "remove a guest port",
