@@ -52,12 +52,16 @@ setup_ns() {
 	done
 }
 
+# Callers use R=$(mktemp_dir): a subshell, whose TMPDIRS+= would be lost. So every dir is made
+# under one per-script parent, created (and registered for removal) here in the main shell.
+TEST_TMP=$(mktemp -d /tmp/vnet-it.XXXXXX)
+chmod 755 "$TEST_TMP"
+TMPDIRS+=("$TEST_TMP")
 mktemp_dir() {
 	local d
-	d=$(mktemp -d /tmp/vnet-it.XXXXXX)
+	d=$(mktemp -d "$TEST_TMP/d.XXXXXX")
 	# dnsmasq drops privileges to nobody and must still read its hosts files
 	chmod 755 "$d"
-	TMPDIRS+=("$d")
 	echo "$d"
 }
 
