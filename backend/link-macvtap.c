@@ -26,6 +26,7 @@
 #include <linux/if_tun.h>
 #include <netlink/msg.h>
 #include <netlink/route/link.h>
+#include <netlink/route/link/macvlan.h>
 #include <netlink/route/link/macvtap.h>
 
 static void linkp(struct rtnl_link **l)
@@ -263,4 +264,38 @@ fail:
         for (unsigned i = 0; i < opened; i++)
                 close(qfd[i]);
         return r;
+}
+
+/**
+ * vn_macvlan_create: a macvlan link on `lower` — what a namespace guest gets on a macvtap-mode
+ * network (a macvtap delivers its frames to /dev/tapN, not to a network stack). With
+ * netns_fd >= 0 the link is created directly in that namespace.
+ */
+int vn_macvlan_create(struct vn_nl *nl, const char *name, const char *lower,
+                      enum vn_macvtap_mode mode, int netns_fd, struct vn_error *err)
+{
+        _cleanup_(linkp) struct rtnl_link *l = NULL;
+        _cleanup_(msgp) struct nl_msg *msg = NULL;
+        int lower_idx, r;
+
+        if ((unsigned)mode >= VN_ARRAY_SIZE(mode_map))
+                return vn_err(err, -EINVAL, "macvlan '%s': invalid mode %d", name, (int)mode);
+        lower_idx = vn_link_index(nl, lower);
+        if (lower_idx < 0)
+                return vn_err(err, lower_idx, "macvlan '%s': lower device '%s': %s", name, lower,
+                              strerror(-lower_idx));
+        l = rtnl_link_macvlan_alloc();
+        if (!l)
+                return vn_err(err, -ENOMEM, "macvlan '%s': %s", name, strerror(ENOMEM));
+        rtnl_link_set_name(l, name);
+        rtnl_link_set_link(l, lower_idx);
+        r = rtnl_link_macvlan_set_mode(l, mode_map[mode]);
+        if (r < 0)
+                return vn_err(err, vn_nl_errno(r), "macvlan '%s': %s", name, nl_geterror(r));
+        if (netns_fd >= 0)
+                rtnl_link_set_ns_fd(l, netns_fd);
+        r = rtnl_link_build_add_request(l, NLM_F_CREATE | NLM_F_EXCL, &msg);
+        if (r < 0)
+                return vn_err(err, vn_nl_errno(r), "macvlan '%s': %s", name, nl_geterror(r));
+        return vn_nl_talk(nl, msg, err, "macvlan '%s'", name);
 }

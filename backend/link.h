@@ -140,6 +140,10 @@ enum vn_macvtap_mode {
 int vn_macvtap_create(struct vn_nl *nl, const char *name, const char *lower,
                       enum vn_macvtap_mode mode, const uint8_t *mac, char ifname_out[16],
                       struct vn_error *err);
+/* A macvlan on `lower` (for namespace guests of macvtap-mode networks), created directly in the
+ * namespace open as netns_fd when >= 0. */
+int vn_macvlan_create(struct vn_nl *nl, const char *name, const char *lower,
+                      enum vn_macvtap_mode mode, int netns_fd, struct vn_error *err);
 /* Open /dev/tap<ifindex> `queues` times (retrying up to ~1 s while the node appears).
  * flags: VN_TAP_VNET_HDR / VN_TAP_CLOEXEC as for taps. */
 int vn_macvtap_open(struct vn_nl *nl, const char *name, unsigned queues, unsigned flags, int *fds,

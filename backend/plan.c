@@ -16,7 +16,7 @@ static const struct vn_mode_info mode_table[] = {
     {VN_FWD_NONE, true, false, false, true, false, false, true},
     {VN_FWD_NAT, true, false, false, true, true, true, true},
     {VN_FWD_ROUTE, true, false, false, true, true, false, true},
-    {VN_FWD_OPEN, true, false, false, true, false, false, false},
+    {VN_FWD_OPEN, true, false, false, true, true, false, false}, /* forwards, as libvirt */
     {VN_FWD_BRIDGE, false, true, false, false, false, false, false},
     {VN_FWD_PRIVATE, false, false, true, false, false, false, false},
     {VN_FWD_VEPA, false, false, true, false, false, false, false},
