@@ -249,6 +249,12 @@ int vn_plan_build(const struct vn_net *net, const struct vn_plan_opts *opts, str
                 r = plan_l3(net, p, err);
                 if (r < 0)
                         return r;
+                if (p->fw == VN_FW_IPT && net->ext.n_forwards > 0)
+                        return vn_err(err, -EOPNOTSUPP,
+                                      "network '%s': port forwards (<vnet:forward>) need the "
+                                      "nftables firewall backend; the iptables fallback does not "
+                                      "render them",
+                                      net->name);
                 if (p->fw != VN_FW_NONE && p->mi->firewall) {
                         r = p->fw == VN_FW_IPT ? vn_plan_ipt(net, p, err)
                                                : vn_plan_nft(net, opts, p, err);
