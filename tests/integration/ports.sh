@@ -87,8 +87,11 @@ FAKE=$(mktemp_dir)/fake-qemu
 cat >"$FAKE" <<'S'
 #!/bin/bash
 echo "ARGS $*"
-# list our fds from a child, so that no pipe of this script's own shows up
-ls -l /proc/$$/fd | awk '$9 > 2 && $9 != 255 {print "FD", $9, $11}'
+# list our fds from a child, into a file: a pipeline would race with the pipe this shell
+# itself opens for it (seen under load)
+ls -l /proc/$$/fd >"/tmp/fake-qemu-fds.$$"
+awk '$9 > 2 && $9 != 255 {print "FD", $9, $11}' "/tmp/fake-qemu-fds.$$"
+rm -f "/tmp/fake-qemu-fds.$$"
 sleep "${FAKE_SLEEP:-0}"
 S
 chmod +x "$FAKE"
