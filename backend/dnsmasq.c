@@ -9,6 +9,7 @@
  */
 #include "config.h"
 
+#include "spawn.h"
 #include "dnsmasq.h"
 
 #include <errno.h>
@@ -103,47 +104,6 @@ bool vn_dnsmasq_is_ours(pid_t pid, const char *conf_path)
                         return true;
         }
         return false;
-}
-
-/* Between fork and exec: async-signal-safe calls only. */
-static void child_exec(const char *path, char *const *argv, int in_fd, int out_fd, int err_fd,
-                       long max_fd)
-{
-        sigset_t none;
-        int e;
-
-        if (dup2(in_fd, STDIN_FILENO) < 0 || dup2(out_fd, STDOUT_FILENO) < 0 ||
-            dup2(out_fd, STDERR_FILENO) < 0)
-                _exit(127);
-        /* keep the exec-error pipe as fd 3, close-on-exec, and close everything above */
-        if (err_fd != 3 && dup2(err_fd, 3) < 0)
-                _exit(127);
-        fcntl(3, F_SETFD, FD_CLOEXEC);
-        for (int sig = 1; sig < NSIG; sig++)
-                if (sig != SIGKILL && sig != SIGSTOP)
-                        signal(sig, SIG_DFL);
-        sigemptyset(&none);
-        sigprocmask(SIG_SETMASK, &none, NULL);
-#ifdef SYS_close_range
-        if (syscall(SYS_close_range, 4U, ~0U, 0U) < 0)
-#endif
-                for (long fd = 4; fd < max_fd; fd++)
-                        close((int)fd);
-        execv(path, argv);
-        e = errno;
-        (void)!write(3, &e, sizeof(e));
-        _exit(127);
-}
-
-/* Did the child report an exec failure on fd? Blocks until exec or _exit. */
-static bool read_exec_error(int fd, int *e)
-{
-        ssize_t n;
-
-        do
-                n = read(fd, e, sizeof(*e));
-        while (n < 0 && errno == EINTR);
-        return n == (ssize_t)sizeof(*e);
 }
 
 static int pidfd_open_(pid_t pid)
@@ -270,14 +230,14 @@ int vn_dnsmasq_start(const char *conf_path, const char *pid_path, pid_t *pid, st
         if (child == 0) {
                 char *argv[] = {(char *)bin, conf_arg, NULL};
 
-                child_exec(bin, argv, devnull, wr, exec_wr, max_fd);
+                vn_spawn_child_exec(bin, argv, devnull, wr, exec_wr, max_fd);
         }
         close(wr);
         wr = -1;
         close(exec_wr);
         exec_wr = -1;
         /* EOF: exec succeeded (the pipe was close-on-exec); an int: exec's errno */
-        if (read_exec_error(exec_rd, &e)) {
+        if (vn_spawn_exec_failed(exec_rd, &e)) {
                 while (waitpid(child, &status, 0) < 0 && errno == EINTR)
                         ;
                 return vn_err(err, -e, "dnsmasq: cannot execute %s: %s", bin, strerror(e));

@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include "spawn.h"
 #include "fw.h"
 
 #include <errno.h>
@@ -15,36 +16,6 @@
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
-
-/* In the child, between fork and exec: async-signal-safe calls only. */
-static void child_exec(const char *path, char *const *argv, int in_fd, int out_fd, int err_fd,
-                       long max_fd)
-{
-        sigset_t none;
-        int e;
-
-        if (dup2(in_fd, STDIN_FILENO) < 0 || dup2(out_fd, STDOUT_FILENO) < 0 ||
-            dup2(out_fd, STDERR_FILENO) < 0)
-                _exit(127);
-        /* keep the exec-error pipe as fd 3, close-on-exec, and close everything above */
-        if (err_fd != 3 && dup2(err_fd, 3) < 0)
-                _exit(127);
-        fcntl(3, F_SETFD, FD_CLOEXEC);
-        for (int sig = 1; sig < NSIG; sig++)
-                if (sig != SIGKILL && sig != SIGSTOP)
-                        signal(sig, SIG_DFL);
-        sigemptyset(&none);
-        sigprocmask(SIG_SETMASK, &none, NULL);
-#ifdef SYS_close_range
-        if (syscall(SYS_close_range, 4U, ~0U, 0U) < 0)
-#endif
-                for (long fd = 4; fd < max_fd; fd++)
-                        close((int)fd);
-        execv(path, argv);
-        e = errno;
-        (void)!write(3, &e, sizeof(e));
-        _exit(127);
-}
 
 /* Run path with argv, stdin from in_fd (or /dev/null when < 0), stdout+stderr collected into
  * *out (when out != NULL). Returns the exit status (>= 0) or -errno. */
@@ -77,7 +48,7 @@ static int run(const char *path, char *const *argv, int in_fd, char **out)
         if (pid < 0)
                 return -errno;
         if (pid == 0)
-                child_exec(path, argv, in_fd, wr, exec_wr, max_fd);
+                vn_spawn_child_exec(path, argv, in_fd, wr, exec_wr, max_fd);
         close(wr);
         wr = -1;
         close(exec_wr);

@@ -16,13 +16,10 @@
 #include <linux/rtnetlink.h>
 #include <netlink/attr.h>
 #include <netlink/msg.h>
+
+#include "nl-auto.h"
 #include <sys/socket.h>
 
-static void msgp(struct nl_msg **m)
-{
-        if (*m)
-                nlmsg_free(*m);
-}
 
 static bool name_ok(const char *name)
 {

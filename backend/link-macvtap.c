@@ -29,21 +29,8 @@
 #include <netlink/route/link/macvlan.h>
 #include <netlink/route/link/macvtap.h>
 
-static void linkp(struct rtnl_link **l)
-{
-        if (*l)
-                rtnl_link_put(*l);
-}
-static void msgp(struct nl_msg **m)
-{
-        if (*m)
-                nlmsg_free(*m);
-}
-static void addrp(struct nl_addr **a)
-{
-        if (*a)
-                nl_addr_put(*a);
-}
+#include "nl-auto.h"
+
 
 static const uint32_t mode_map[] = {
     [VN_MACVTAP_VEPA] = MACVLAN_MODE_VEPA,

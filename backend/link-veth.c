@@ -14,20 +14,12 @@
 #include <netlink/route/link.h>
 #include <netlink/route/link/veth.h>
 
+#include "nl-auto.h"
+
 static void vethp(struct rtnl_link **l)
 {
         if (*l)
                 rtnl_link_veth_release(*l);
-}
-static void msgp(struct nl_msg **m)
-{
-        if (*m)
-                nlmsg_free(*m);
-}
-static void addrp(struct nl_addr **a)
-{
-        if (*a)
-                nl_addr_put(*a);
 }
 
 static bool name_ok(const char *name)
@@ -36,14 +28,16 @@ static bool name_ok(const char *name)
 }
 
 /**
- * vn_veth_create: RTM_NEWLINK kind "veth" with VETH_INFO_PEER, NLM_F_EXCL.
+ * vn_veth_create_mac: RTM_NEWLINK kind "veth" with VETH_INFO_PEER, NLM_F_EXCL; both ends'
+ * MACs (each optional) are set in the same message, so the link is never seen with another.
  */
-int vn_veth_create(struct vn_nl *nl, const char *name, const char *peer, int peer_netns_fd,
-                   const uint8_t *peer_mac, struct vn_error *err)
+int vn_veth_create_mac(struct vn_nl *nl, const char *name, const uint8_t *mac, const char *peer,
+                       int peer_netns_fd, const uint8_t *peer_mac, struct vn_error *err)
 {
         _cleanup_(vethp) struct rtnl_link *l = NULL;
         _cleanup_(msgp) struct nl_msg *msg = NULL;
         _cleanup_(addrp) struct nl_addr *a = NULL;
+        _cleanup_(addrp) struct nl_addr *ha = NULL;
         struct rtnl_link *p;
         int r;
 
@@ -54,6 +48,12 @@ int vn_veth_create(struct vn_nl *nl, const char *name, const char *peer, int pee
         if (!l)
                 return vn_err(err, -ENOMEM, "veth '%s': %s", name, strerror(ENOMEM));
         rtnl_link_set_name(l, name);
+        if (mac) {
+                ha = nl_addr_build(AF_LLC, mac, 6);
+                if (!ha)
+                        return vn_err(err, -ENOMEM, "veth '%s': %s", name, strerror(ENOMEM));
+                rtnl_link_set_addr(l, ha);
+        }
         /* Newer libnl takes a reference in get_peer, older does not: drop only an extra one
          * (the veth link keeps its own until rtnl_link_veth_release()). */
         p = rtnl_link_veth_get_peer(l);
@@ -72,4 +72,13 @@ int vn_veth_create(struct vn_nl *nl, const char *name, const char *peer, int pee
         if (r < 0)
                 return vn_err(err, vn_nl_errno(r), "veth '%s': %s", name, nl_geterror(r));
         return vn_nl_talk(nl, msg, err, "veth '%s' (peer '%s')", name, peer);
+}
+
+/**
+ * vn_veth_create: vn_veth_create_mac() with a kernel-chosen MAC on our end.
+ */
+int vn_veth_create(struct vn_nl *nl, const char *name, const char *peer, int peer_netns_fd,
+                   const uint8_t *peer_mac, struct vn_error *err)
+{
+        return vn_veth_create_mac(nl, name, NULL, peer, peer_netns_fd, peer_mac, err);
 }

@@ -24,28 +24,10 @@
 #include <netlink/route/addr.h>
 #include <netlink/route/link.h>
 #include <netlink/route/link/vxlan.h>
+
+#include "nl-auto.h"
 #include <sys/socket.h>
 
-static void linkp(struct rtnl_link **l)
-{
-        if (*l)
-                rtnl_link_put(*l);
-}
-static void msgp(struct nl_msg **m)
-{
-        if (*m)
-                nlmsg_free(*m);
-}
-static void addrp(struct nl_addr **a)
-{
-        if (*a)
-                nl_addr_put(*a);
-}
-static void cachep(struct nl_cache **c)
-{
-        if (*c)
-                nl_cache_free(*c);
-}
 
 /**
  * vn_vxlan_create: RTM_NEWLINK kind "vxlan" (NLM_F_CREATE|NLM_F_EXCL), with no multicast

@@ -84,6 +84,9 @@ int vn_bridge_port_set_learning(struct vn_nl *nl, const char *port, bool learnin
  * that namespace. mac (optional) is the peer's MAC. */
 int vn_veth_create(struct vn_nl *nl, const char *name, const char *peer, int peer_netns_fd,
                    const uint8_t *peer_mac, struct vn_error *err);
+/* The same with our end's MAC (optional) set at creation. */
+int vn_veth_create_mac(struct vn_nl *nl, const char *name, const uint8_t *mac, const char *peer,
+                       int peer_netns_fd, const uint8_t *peer_mac, struct vn_error *err);
 
 /* ---- vxlan (link-vxlan.c) --------------------------------------------- */
 

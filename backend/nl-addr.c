@@ -16,30 +16,12 @@
 #include <netlink/route/addr.h>
 #include <netlink/route/link.h>
 
+#include "nl-auto.h"
+
 static void rtaddrp(struct rtnl_addr **a)
 {
         if (*a)
                 rtnl_addr_put(*a);
-}
-static void msgp(struct nl_msg **m)
-{
-        if (*m)
-                nlmsg_free(*m);
-}
-static void addrp(struct nl_addr **a)
-{
-        if (*a)
-                nl_addr_put(*a);
-}
-static void cachep(struct nl_cache **c)
-{
-        if (*c)
-                nl_cache_free(*c);
-}
-static void linkp(struct rtnl_link **l)
-{
-        if (*l)
-                rtnl_link_put(*l);
 }
 
 static size_t addr_len(int family)

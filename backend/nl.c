@@ -22,6 +22,8 @@
 #include <netlink/route/link.h>
 #include <netlink/socket.h>
 
+#include "nl-auto.h"
+
 #ifndef SOL_NETLINK
 #define SOL_NETLINK 270
 #endif
@@ -30,26 +32,6 @@ struct vn_nl {
         struct nl_sock *sk;
 };
 
-static void linkp(struct rtnl_link **l)
-{
-        if (*l)
-                rtnl_link_put(*l);
-}
-static void msgp(struct nl_msg **m)
-{
-        if (*m)
-                nlmsg_free(*m);
-}
-static void cachep(struct nl_cache **c)
-{
-        if (*c)
-                nl_cache_free(*c);
-}
-static void addrp(struct nl_addr **a)
-{
-        if (*a)
-                nl_addr_put(*a);
-}
 
 int vn_nl_errno(int nle)
 {

@@ -15,21 +15,8 @@
 #include <netlink/route/nexthop.h>
 #include <netlink/route/route.h>
 
-static void routep(struct rtnl_route **r)
-{
-        if (*r)
-                rtnl_route_put(*r);
-}
-static void msgp(struct nl_msg **m)
-{
-        if (*m)
-                nlmsg_free(*m);
-}
-static void addrp(struct nl_addr **a)
-{
-        if (*a)
-                nl_addr_put(*a);
-}
+#include "nl-auto.h"
+
 
 static size_t addr_len(int family)
 {
