@@ -136,31 +136,6 @@ void vn_buf_indent(struct vn_buf *b, int n)
         b->s[b->len] = '\0';
 }
 
-void vn_buf_add_xml_escaped(struct vn_buf *b, const char *s)
-{
-        for (; *s; s++) {
-                switch (*s) {
-                case '<':
-                        vn_buf_add(b, "&lt;");
-                        break;
-                case '>':
-                        vn_buf_add(b, "&gt;");
-                        break;
-                case '&':
-                        vn_buf_add(b, "&amp;");
-                        break;
-                case '\'':
-                        vn_buf_add(b, "&apos;");
-                        break;
-                case '"':
-                        vn_buf_add(b, "&quot;");
-                        break;
-                default:
-                        vn_buf_addn(b, s, 1);
-                }
-        }
-}
-
 char *vn_buf_steal(struct vn_buf *b)
 {
         char *s;

@@ -51,8 +51,6 @@ void vn_buf_addn(struct vn_buf *b, const char *s, size_t n);
 void vn_buf_addf(struct vn_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void vn_buf_vaddf(struct vn_buf *b, const char *fmt, va_list ap);
 void vn_buf_indent(struct vn_buf *b, int n); /* n spaces */
-/* Append s escaped for an XML attribute value in single quotes / text. */
-void vn_buf_add_xml_escaped(struct vn_buf *b, const char *s);
 char *vn_buf_steal(struct vn_buf *b); /* caller frees; buffer is reset */
 void vn_buf_free(struct vn_buf *b);
 static inline const char *vn_buf_str(const struct vn_buf *b)
