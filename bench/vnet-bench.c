@@ -1,25 +1,34 @@
 /*
- * vnet-bench: how long vnet takes, next to the kernel's own limit (and to
- * libvirt, when bench/libvirt.sh is given a libvirtd — see bench/README.md).
+ * vnet-bench: how long vnet takes, next to the kernel's own limit and, when given a virsh
+ * command for a libvirtd (bench/run.sh starts one in a throwaway namespace), next to libvirt,
+ * interleaved rep by rep so that machine noise hits both. See bench/README.md.
  *
  * Runs entirely inside a network namespace it creates for itself
  * (unshare(CLONE_NEWNET)) with a private --root, so it never touches the
  * host's network. Prints one machine-readable line per figure:
  *
  *   vnet nat start median_ms=12.1 min_ms=11.0 max_ms=15.2 n=20
+ *   ratio nat start libvirt/vnet=9.80
  *
  * Options: --reps N (20), --scale 1,10,100 (network counts), --vnet PATH,
- * --modes nat,route,isolated,open,bridge, --no-limit, --quick.
+ * --modes nat,route,isolated,open,bridge, --ports LIST, --no-limit, --quick,
+ * --virsh 'CMD...' (a virsh command line, split at blanks, e.g.
+ * 'nsenter -t PID -m -n virsh -q -c qemu:///system'), --libvirt-scale 10,50.
  */
 #include "config.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/if_link.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <net/if.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -32,7 +41,10 @@
 #include "vnet.h"
 
 static const char *vnet_bin = NULL;
+static const char *self_bin = NULL; /* this program, as QEMU's stand-in */
 static char root[256];
+static char *virsh_argv[32]; /* --virsh, split at blanks; [0] == NULL: no libvirt */
+static size_t virsh_argc;
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -69,8 +81,17 @@ static void print_stats(const char *what, struct stats s)
         fflush(stdout);
 }
 
-/* Run `vnet --root ROOT ARGS...`, quietly; returns elapsed ms, or -1 on failure. */
-static double run_vnet(const char *a1, const char *a2)
+/* "ratio WHAT A/B=x" when both sides have figures */
+static void print_ratio(const char *what, const char *ab, double a, double b)
+{
+        if (a > 0 && b > 0)
+                printf("ratio %s %s=%.2f\n", what, ab, a / b);
+        fflush(stdout);
+}
+
+/* Run argv quietly (stdout and, unless BENCH_VERBOSE, stderr to /dev/null); returns the
+ * elapsed ms, or -1 when it fails. */
+static double run_argv(char *const *argv)
 {
         uint64_t t0 = vn_now_ns();
         int st;
@@ -79,14 +100,15 @@ static double run_vnet(const char *a1, const char *a2)
         if (pid < 0)
                 return -1;
         if (pid == 0) {
-                int devnull = open("/dev/null", O_WRONLY);
+                int devnull = open("/dev/null", O_RDWR);
 
                 if (devnull >= 0) {
+                        dup2(devnull, 0);
                         dup2(devnull, 1);
                         if (!getenv("BENCH_VERBOSE"))
                                 dup2(devnull, 2);
                 }
-                execl(vnet_bin, vnet_bin, "--root", root, a1, a2, (char *)NULL);
+                execvp(argv[0], argv);
                 _exit(127);
         }
         while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
@@ -94,6 +116,30 @@ static double run_vnet(const char *a1, const char *a2)
         if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
                 return -1;
         return (double)(vn_now_ns() - t0) / 1e6;
+}
+
+/* `vnet --root ROOT A1 A2` */
+static double run_vnet(const char *a1, const char *a2)
+{
+        char *argv[] = {(char *)vnet_bin, (char *)"--root", root, (char *)a1, (char *)a2, NULL};
+
+        return run_argv(argv);
+}
+
+/* `VIRSH... A1 A2` (the libvirtd of --virsh) */
+static double run_virsh(const char *a1, const char *a2)
+{
+        char *argv[VN_ARRAY_SIZE(virsh_argv) + 3];
+        size_t n = 0;
+
+        if (!virsh_argc)
+                return -1;
+        for (size_t i = 0; i < virsh_argc; i++)
+                argv[n++] = virsh_argv[i];
+        argv[n++] = (char *)a1;
+        argv[n++] = (char *)a2;
+        argv[n] = NULL;
+        return run_argv(argv);
 }
 
 static int write_net(const char *path, const char *name, const char *mode, const char *bridge,
@@ -116,26 +162,182 @@ static int write_net(const char *path, const char *name, const char *mode, const
         return fclose(f) == 0 ? 0 : -errno;
 }
 
-static int define(const char *name, const char *mode, const char *bridge, unsigned a, unsigned b)
+/* Write NAME's XML and define it in vnet and, when libvirt is compared, in libvirt too (the
+ * same file). Returns -1 when vnet's define fails; *lv says whether libvirt's worked. */
+static int define(const char *name, const char *mode, const char *bridge, unsigned a, unsigned b,
+                  bool *lv)
 {
         char path[512];
 
         snprintf(path, sizeof(path), "%s/%s.xml", root, name);
         if (write_net(path, name, mode, bridge, a, b) < 0)
                 return -1;
+        if (lv && *lv) {
+                run_virsh("net-undefine", name); /* a leftover from an interrupted run */
+                if (run_virsh("net-define", path) < 0) {
+                        printf("libvirt %s error=define-failed\n", name);
+                        *lv = false;
+                }
+        }
         return run_vnet("define", path) < 0 ? -1 : 0;
 }
 
-/* 1. start/destroy per mode through the CLI (what an operator runs) */
-static void bench_modes(const char *modes, unsigned reps)
+/* ---- the kernel limit ---------------------------------------------------------------------
+ * The same kernel work as a NAT start (bridge with MAC, address, up, one nft transaction with
+ * the network's rules, dnsmasq until it serves) with nothing of vnet's around it: no parse, no
+ * plan at run time, no journal, no state files, no process exec. */
+struct limit {
+        struct vn_net *net;
+        struct vn_plan *p;
+};
+
+static int limit_setup(struct limit *L)
+{
+        struct vn_plan_opts opts = {0};
+        struct vn_error e = {0};
+        char path[512], rundir[512];
+        FILE *f;
+
+        memset(L, 0, sizeof(*L));
+        snprintf(path, sizeof(path), "%s/limit.xml", root);
+        snprintf(rundir, sizeof(rundir), "%s/limit-run", root);
+        mkdir(rundir, 0755);
+        if (write_net(path, "limit", "nat", "vnb-limit", 77, 2) < 0 ||
+            vn_net_parse_file(path, &L->net, &e) < 0) {
+                printf("limit error=\"%s\"\n", e.msg);
+                return -1;
+        }
+        opts.run_dir = rundir;
+        opts.fw = VN_FW_NFT;
+        if (vn_plan_build(L->net, &opts, &L->p, &e) < 0) {
+                printf("limit error=\"%s\"\n", e.msg);
+                vn_net_free(L->net);
+                L->net = NULL;
+                return -1;
+        }
+        f = fopen(L->p->dnsmasq_conf_path, "w");
+        if (f) {
+                fputs(L->p->dnsmasq_conf, f);
+                fclose(f);
+        }
+        f = fopen(L->p->dnsmasq_hosts_path, "w");
+        if (f)
+                fclose(f);
+        f = fopen(L->p->dnsmasq_addnhosts_path, "w");
+        if (f)
+                fclose(f);
+        return 0;
+}
+
+static int limit_rep(struct limit *L, double *start_ms, double *destroy_ms)
+{
+        struct vn_plan *p = L->p;
+        struct vn_nl *nl = NULL;
+        struct vn_bridge_spec spec = {.name = p->bridge, .mac = p->mac};
+        struct vn_error e = {0};
+        pid_t pid = 0;
+        uint64_t t0 = vn_now_ns();
+
+        if (vn_nl_open(&nl, &e) < 0 || vn_bridge_create(nl, &spec, &e) < 0 ||
+            vn_ifaddr_add(nl, p->bridge, &p->addrs[0].addr, p->addrs[0].prefix, false, &e) < 0 ||
+            vn_link_set_up(nl, p->bridge, true, &e) < 0 || vn_nft_run(p->fw_apply, false, &e) < 0 ||
+            vn_dnsmasq_start(p->dnsmasq_conf_path, p->dnsmasq_pid_path, &pid, &e) < 0) {
+                printf("limit error=\"%s\"\n", e.msg);
+                if (nl)
+                        vn_link_delete(nl, p->bridge, &e);
+                vn_nl_close(nl);
+                return -1;
+        }
+        *start_ms = (double)(vn_now_ns() - t0) / 1e6;
+        t0 = vn_now_ns();
+        vn_dnsmasq_stop(pid, p->dnsmasq_conf_path, &e);
+        vn_nft_run(p->fw_remove, false, &e);
+        vn_link_delete(nl, p->bridge, &e);
+        *destroy_ms = (double)(vn_now_ns() - t0) / 1e6;
+        vn_nl_close(nl);
+        return 0;
+}
+
+static void limit_teardown(struct limit *L)
+{
+        struct vn_error e = {0};
+
+        vn_nft_run("delete table inet vnet\n", false, &e);
+        vn_plan_free(L->p);
+        vn_net_free(L->net);
+        memset(L, 0, sizeof(*L));
+}
+
+/* the limit alone (when nat is not among the modes) */
+static void bench_limit(unsigned reps)
+{
+        double *st = calloc(reps, sizeof(double)), *de = calloc(reps, sizeof(double));
+        struct limit L;
+        size_t n = 0;
+
+        if (st && de && limit_setup(&L) == 0) {
+                for (unsigned i = 0; i < reps; i++)
+                        if (limit_rep(&L, &st[n], &de[n]) == 0)
+                                n++;
+                limit_teardown(&L);
+                print_stats("limit nat start", stats_of(st, n));
+                print_stats("limit nat destroy", stats_of(de, n));
+        }
+        free(st);
+        free(de);
+}
+
+/* ---- 1. start/destroy per mode through the CLI (what an operator runs) ----------------------
+ * With --virsh, each repetition runs vnet's start+destroy and libvirt's net-start+net-destroy
+ * of the same XML (alternating which goes first); for nat, the kernel limit's too. */
+struct series {
+        double *st, *de;
+        size_t ns, nd;
+};
+
+static void series_print(const char *who, const char *m, struct series *s, struct stats *st,
+                         struct stats *de)
+{
+        char what[128];
+
+        *st = stats_of(s->st, s->ns);
+        *de = stats_of(s->de, s->nd);
+        snprintf(what, sizeof(what), "%s %s start", who, m);
+        print_stats(what, *st);
+        snprintf(what, sizeof(what), "%s %s destroy", who, m);
+        print_stats(what, *de);
+}
+
+/* one start+destroy through a front end; false when it broke (and says so) */
+static bool rep_front(const char *who, const char *m, unsigned i, struct series *s,
+                      double (*run)(const char *, const char *))
+{
+        double t = run(strcmp(who, "vnet") ? "net-start" : "start", m);
+
+        if (t < 0) {
+                printf("%s %s error=start-failed rep=%u\n", who, m, i);
+                return false;
+        }
+        s->st[s->ns++] = t;
+        t = run(strcmp(who, "vnet") ? "net-destroy" : "destroy", m);
+        if (t < 0) {
+                printf("%s %s error=destroy-failed rep=%u\n", who, m, i);
+                return false;
+        }
+        s->de[s->nd++] = t;
+        return true;
+}
+
+static void bench_modes(const char *modes, unsigned reps, bool limit)
 {
         char *copy = strdup(modes), *save = NULL;
 
         for (char *m = strtok_r(copy, ",", &save); m; m = strtok_r(NULL, ",", &save)) {
-                double *st = calloc(reps, sizeof(double)), *de = calloc(reps, sizeof(double));
                 const char *mode = strcmp(m, "bridge") == 0 ? "hostbridge" : m;
-                char what[128];
-                size_t ns = 0, nd = 0;
+                struct series v = {0}, l = {0}, k = {0};
+                struct stats vs, vd, ls = {0}, ld = {0}, ks = {0}, kd = {0};
+                bool lv = virsh_argc > 0, ok = true, with_limit = limit && !strcmp(m, "nat");
+                struct limit L;
 
                 if (strcmp(mode, "hostbridge") == 0) {
                         struct vn_nl *nl = NULL;
@@ -147,38 +349,66 @@ static void bench_modes(const char *modes, unsigned reps)
                                 vn_nl_close(nl);
                         }
                 }
-                if (define(m, mode, strcmp(mode, "hostbridge") ? "vnb-mode" : "br0", 77, 1) < 0) {
+                if (define(m, mode, strcmp(mode, "hostbridge") ? "vnb-mode" : "br0", 77, 1, &lv) <
+                    0) {
                         printf("vnet %s error=define-failed\n", m);
-                        free(st);
-                        free(de);
                         continue;
                 }
-                for (unsigned i = 0; i < reps; i++) {
-                        double t = run_vnet("start", m);
-
-                        if (t < 0) {
-                                printf("vnet %s error=start-failed rep=%u\n", m, i);
-                                break;
+                if (with_limit && limit_setup(&L) < 0)
+                        with_limit = false;
+                v.st = calloc(reps, sizeof(double));
+                v.de = calloc(reps, sizeof(double));
+                l.st = calloc(reps, sizeof(double));
+                l.de = calloc(reps, sizeof(double));
+                k.st = calloc(reps, sizeof(double));
+                k.de = calloc(reps, sizeof(double));
+                for (unsigned i = 0; i < reps && ok && v.st && v.de && l.st && l.de && k.st && k.de;
+                     i++) {
+                        /* alternate who goes first, so neither always runs on a warm cache */
+                        if (lv && i % 2 == 1 && !rep_front("libvirt", m, i, &l, run_virsh))
+                                lv = false;
+                        ok = rep_front("vnet", m, i, &v, run_vnet);
+                        if (lv && i % 2 == 0 && !rep_front("libvirt", m, i, &l, run_virsh))
+                                lv = false;
+                        if (with_limit && limit_rep(&L, &k.st[k.ns], &k.de[k.nd]) == 0) {
+                                k.ns++;
+                                k.nd++;
                         }
-                        st[ns++] = t;
-                        t = run_vnet("destroy", m);
-                        if (t < 0) {
-                                printf("vnet %s error=destroy-failed rep=%u\n", m, i);
-                                break;
-                        }
-                        de[nd++] = t;
                 }
-                snprintf(what, sizeof(what), "vnet %s start", m);
-                print_stats(what, stats_of(st, ns));
-                snprintf(what, sizeof(what), "vnet %s destroy", m);
-                print_stats(what, stats_of(de, nd));
+                series_print("vnet", m, &v, &vs, &vd);
+                if (virsh_argc) {
+                        series_print("libvirt", m, &l, &ls, &ld);
+                        run_virsh("net-destroy", m); /* after a failure */
+                        run_virsh("net-undefine", m);
+                }
+                if (with_limit) {
+                        series_print("limit", m, &k, &ks, &kd);
+                        limit_teardown(&L);
+                }
+                if (virsh_argc) {
+                        char what[64];
+
+                        snprintf(what, sizeof(what), "%s start", m);
+                        print_ratio(what, "libvirt/vnet", ls.median, vs.median);
+                        snprintf(what, sizeof(what), "%s destroy", m);
+                        print_ratio(what, "libvirt/vnet", ld.median, vd.median);
+                }
+                if (with_limit) {
+                        print_ratio("nat start", "vnet/limit", vs.median, ks.median);
+                        print_ratio("nat destroy", "vnet/limit", vd.median, kd.median);
+                }
                 run_vnet("undefine", m);
-                free(st);
-                free(de);
+                free(v.st);
+                free(v.de);
+                free(l.st);
+                free(l.de);
+                free(k.st);
+                free(k.de);
         }
         free(copy);
 }
 
+/* ---- 2. scale -------------------------------------------------------------------------------- */
 static unsigned rules_on_path(const char *bridge)
 {
         char cmd[128], chain[64];
@@ -206,120 +436,228 @@ static unsigned rules_on_path(const char *bridge)
         return n;
 }
 
-/* 2. scale: define+start N NAT networks, then destroy them all */
-static void bench_scale(unsigned n)
+static void print_scale(const char *who, unsigned n, double *st, size_t ns, double *de, size_t nd)
+{
+        char what[128];
+        double first = ns ? st[0] : 0, last = ns ? st[ns - 1] : 0;
+        struct stats s = stats_of(st, ns), d = stats_of(de, nd);
+
+        snprintf(what, sizeof(what), "%s scale n=%u start_each", who, n);
+        print_stats(what, s);
+        printf("%s scale n=%u start_total_ms=%.1f first_ms=%.2f last_ms=%.2f\n", who, n, s.total,
+               first, last);
+        snprintf(what, sizeof(what), "%s scale n=%u destroy_each", who, n);
+        print_stats(what, d);
+        printf("%s scale n=%u destroy_total_ms=%.1f\n", who, n, d.total);
+}
+
+/* define+start N NAT networks, then destroy them all (one by one: that is what the CLI offers);
+ * with libvirt, network by network interleaved */
+static void bench_scale(unsigned n, bool with_libvirt)
 {
         double *st = calloc(n, sizeof(double)), *de = calloc(n, sizeof(double));
-        char name[32], bridge[16], what[128];
-        size_t ns = 0, nd = 0;
-        double first = 0, last = 0;
+        double *lst = calloc(n, sizeof(double)), *lde = calloc(n, sizeof(double));
+        char name[32], bridge[16], what[64];
+        size_t ns = 0, nd = 0, lns = 0, lnd = 0;
+        bool lv = with_libvirt && virsh_argc > 0;
 
-        for (unsigned i = 0; i < n; i++) {
+        for (unsigned i = 0; i < n && st && de && lst && lde; i++) {
                 snprintf(name, sizeof(name), "s%u", i);
                 snprintf(bridge, sizeof(bridge), "vns%u", i);
-                if (define(name, "nat", bridge, 100 + i / 250, i % 250) < 0) {
+                if (define(name, "nat", bridge, 100 + i / 250, i % 250, &lv) < 0) {
                         printf("vnet scale n=%u error=define-failed i=%u\n", n, i);
                         break;
                 }
                 st[ns] = run_vnet("start", name);
                 if (st[ns] < 0) {
                         printf("vnet scale n=%u error=start-failed i=%u\n", n, i);
+                        run_vnet("undefine", name);
                         break;
                 }
-                if (i == 0)
-                        first = st[ns];
-                last = st[ns];
                 ns++;
+                if (lv) {
+                        lst[lns] = run_virsh("net-start", name);
+                        if (lst[lns] < 0) {
+                                printf("libvirt scale n=%u error=start-failed i=%u\n", n, i);
+                                lv = false;
+                        } else {
+                                lns++;
+                        }
+                }
         }
         snprintf(bridge, sizeof(bridge), "vns%zu", ns ? ns - 1 : 0);
         printf("vnet scale n=%u rules_on_forward_path_last=%u\n", n, rules_on_path(bridge));
+        fflush(stdout);
         for (unsigned i = 0; i < ns; i++) {
                 snprintf(name, sizeof(name), "s%u", i);
                 de[nd] = run_vnet("destroy", name);
                 if (de[nd] >= 0)
                         nd++;
                 run_vnet("undefine", name);
+                if (i < lns) {
+                        lde[lnd] = run_virsh("net-destroy", name);
+                        if (lde[lnd] >= 0)
+                                lnd++;
+                }
+                if (with_libvirt && virsh_argc)
+                        run_virsh("net-undefine", name);
         }
-        {
-                struct stats s = stats_of(st, ns), d = stats_of(de, nd);
+        /* stats_of sorts: the per-network order is kept for first/last by print_scale */
+        print_scale("vnet", n, st, ns, de, nd);
+        if (with_libvirt && virsh_argc) {
+                double vt = 0, vd = 0, lt = 0, ld = 0;
 
-                snprintf(what, sizeof(what), "vnet scale n=%u start_each", n);
-                print_stats(what, s);
-                printf("vnet scale n=%u start_total_ms=%.1f first_ms=%.2f last_ms=%.2f\n", n,
-                       s.total, first, last);
-                snprintf(what, sizeof(what), "vnet scale n=%u destroy_each", n);
-                print_stats(what, d);
-                printf("vnet scale n=%u destroy_total_ms=%.1f\n", n, d.total);
+                print_scale("libvirt", n, lst, lns, lde, lnd);
+                for (size_t i = 0; i < ns; i++)
+                        vt += st[i];
+                for (size_t i = 0; i < nd; i++)
+                        vd += de[i];
+                for (size_t i = 0; i < lns; i++)
+                        lt += lst[i];
+                for (size_t i = 0; i < lnd; i++)
+                        ld += lde[i];
+                snprintf(what, sizeof(what), "scale n=%u start_total", n);
+                if (lns == ns)
+                        print_ratio(what, "libvirt/vnet", lt, vt);
+                snprintf(what, sizeof(what), "scale n=%u destroy_total", n);
+                if (lnd == nd)
+                        print_ratio(what, "libvirt/vnet", ld, vd);
         }
         free(st);
         free(de);
+        free(lst);
+        free(lde);
 }
 
-/* The kernel limit: the same kernel work as a NAT start (bridge with MAC, address, up, one nft
- * transaction with the network's rules, dnsmasq until it serves) with nothing of vnet's
- * around it: no parse, no plan at run time, no journal, no state files, no process exec. */
-static void bench_limit(unsigned reps)
+/* What the kernel lets you batch when destroying many networks, measured on the kernel
+ * objects alone (no vnet): N bridges (address, up) deleted one RTM_DELLINK each versus one
+ * RTM_DELLINK for a link group (one unregister batch, one RCU wait), and N networks' nft
+ * removals as N transactions versus one. */
+static int rtnl_talk(int fd, struct nlmsghdr *h)
 {
-        double *st = calloc(reps, sizeof(double)), *de = calloc(reps, sizeof(double));
-        struct vn_net *net = NULL;
-        struct vn_plan *p = NULL;
-        struct vn_plan_opts opts = {0};
+        char buf[4096];
+        struct nlmsghdr *r = (struct nlmsghdr *)buf;
+        ssize_t n;
+
+        if (send(fd, h, h->nlmsg_len, 0) < 0)
+                return -errno;
+        n = recv(fd, buf, sizeof(buf), 0);
+        if (n < (ssize_t)sizeof(*r))
+                return n < 0 ? -errno : -EIO;
+        if (r->nlmsg_type == NLMSG_ERROR)
+                return ((struct nlmsgerr *)NLMSG_DATA(r))->error;
+        return 0;
+}
+
+/* RTM_NEWLINK (ifindex, group) or RTM_DELLINK (ifindex 0, group): IFLA_GROUP = group */
+static int rtnl_group(int fd, int type, int ifindex, uint32_t group)
+{
+        struct {
+                struct nlmsghdr h;
+                struct ifinfomsg i;
+                struct rtattr a;
+                uint32_t g;
+        } req;
+
+        memset(&req, 0, sizeof(req));
+        req.h.nlmsg_len = sizeof(req);
+        req.h.nlmsg_type = (uint16_t)type;
+        req.h.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+        req.i.ifi_family = AF_UNSPEC;
+        req.i.ifi_index = ifindex;
+        req.a.rta_type = IFLA_GROUP;
+        req.a.rta_len = RTA_LENGTH(sizeof(uint32_t));
+        req.g = group;
+        return rtnl_talk(fd, &req.h);
+}
+
+static void bench_limit_batch(unsigned n)
+{
+        struct vn_plan **plans = calloc(n, sizeof(*plans));
+        struct vn_net **nets = calloc(n, sizeof(*nets));
+        struct vn_nl *nl = NULL;
         struct vn_error e = {0};
-        char path[512], rundir[512];
-        size_t ns = 0, nd = 0;
+        struct vn_buf all_rm = {0};
+        char path[1024], rundir[512], name[32], bridge[16];
+        double each_links = 0, each_nft = 0, group_links = -1, one_nft = -1;
+        int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+        unsigned made = 0;
 
-        snprintf(path, sizeof(path), "%s/limit.xml", root);
-        snprintf(rundir, sizeof(rundir), "%s/limit-run", root);
+        snprintf(rundir, sizeof(rundir), "%s/limit-batch", root);
         mkdir(rundir, 0755);
-        if (write_net(path, "limit", "nat", "vnb-limit", 77, 2) < 0 ||
-            vn_net_parse_file(path, &net, &e) < 0)
-                return;
-        opts.run_dir = rundir;
-        opts.fw = VN_FW_NFT;
-        if (vn_plan_build(net, &opts, &p, &e) < 0) {
-                printf("limit error=%s\n", e.msg);
-                return;
-        }
-        FILE *f = fopen(p->dnsmasq_conf_path, "w");
-        fputs(p->dnsmasq_conf, f);
-        fclose(f);
-        f = fopen(p->dnsmasq_hosts_path, "w");
-        fclose(f);
-        f = fopen(p->dnsmasq_addnhosts_path, "w");
-        fclose(f);
-        for (unsigned i = 0; i < reps; i++) {
-                struct vn_nl *nl = NULL;
-                struct vn_bridge_spec spec = {.name = p->bridge, .mac = p->mac};
-                pid_t pid = 0;
-                uint64_t t0 = vn_now_ns();
+        if (!plans || !nets || fd < 0 || vn_nl_open(&nl, &e) < 0)
+                goto out;
+        for (; made < n; made++) {
+                struct vn_plan_opts opts = {.run_dir = rundir, .fw = VN_FW_NFT};
 
-                if (vn_nl_open(&nl, &e) < 0 || vn_bridge_create(nl, &spec, &e) < 0 ||
-                    vn_ifaddr_add(nl, p->bridge, &p->addrs[0].addr, p->addrs[0].prefix, false,
-                                  &e) < 0 ||
-                    vn_link_set_up(nl, p->bridge, true, &e) < 0 ||
-                    vn_nft_run(p->fw_apply, false, &e) < 0 ||
-                    vn_dnsmasq_start(p->dnsmasq_conf_path, p->dnsmasq_pid_path, &pid, &e) < 0) {
-                        printf("limit error=\"%s\"\n", e.msg);
-                        vn_nl_close(nl);
-                        break;
+                snprintf(name, sizeof(name), "lb%u", made);
+                snprintf(bridge, sizeof(bridge), "vnlb%u", made);
+                snprintf(path, sizeof(path), "%s/%s.xml", rundir, name);
+                if (write_net(path, name, "nat", bridge, 150 + made / 250, made % 250) < 0 ||
+                    vn_net_parse_file(path, &nets[made], &e) < 0 ||
+                    vn_plan_build(nets[made], &opts, &plans[made], &e) < 0)
+                        goto out;
+                vn_buf_add(&all_rm, plans[made]->fw_remove);
+        }
+        for (int round = 0; round < 2; round++) {
+                uint64_t t0;
+
+                for (unsigned i = 0; i < n; i++) {
+                        struct vn_plan *p = plans[i];
+                        struct vn_bridge_spec spec = {.name = p->bridge, .mac = p->mac};
+
+                        if (vn_bridge_create(nl, &spec, &e) < 0 ||
+                            vn_ifaddr_add(nl, p->bridge, &p->addrs[0].addr, p->addrs[0].prefix,
+                                          false, &e) < 0 ||
+                            vn_link_set_up(nl, p->bridge, true, &e) < 0 ||
+                            vn_nft_run(p->fw_apply, false, &e) < 0)
+                                goto out;
+                        /* round 1: in a group of their own (free if given at creation) */
+                        if (round == 1 && rtnl_group(fd, RTM_NEWLINK, vn_link_index(nl, p->bridge),
+                                                     4242) < 0)
+                                goto out;
                 }
-                st[ns++] = (double)(vn_now_ns() - t0) / 1e6;
-                t0 = vn_now_ns();
-                vn_dnsmasq_stop(pid, p->dnsmasq_conf_path, &e);
-                vn_nft_run(p->fw_remove, false, &e);
-                vn_link_delete(nl, p->bridge, &e);
-                de[nd++] = (double)(vn_now_ns() - t0) / 1e6;
+                if (round == 0) {
+                        t0 = vn_now_ns();
+                        for (unsigned i = 0; i < n; i++)
+                                vn_link_delete(nl, plans[i]->bridge, &e);
+                        each_links = (double)(vn_now_ns() - t0) / 1e6;
+                        t0 = vn_now_ns();
+                        for (unsigned i = 0; i < n; i++)
+                                vn_nft_run(plans[i]->fw_remove, false, &e);
+                        each_nft = (double)(vn_now_ns() - t0) / 1e6;
+                } else {
+                        t0 = vn_now_ns();
+                        if (rtnl_group(fd, RTM_DELLINK, 0, 4242) == 0)
+                                group_links = (double)(vn_now_ns() - t0) / 1e6;
+                        t0 = vn_now_ns();
+                        if (all_rm.s && vn_nft_run(all_rm.s, false, &e) == 0)
+                                one_nft = (double)(vn_now_ns() - t0) / 1e6;
+                }
+        }
+        printf("limit batch n=%u links_delete_each_total_ms=%.1f links_delete_group_ms=%.1f "
+               "nft_remove_each_total_ms=%.1f nft_remove_one_transaction_ms=%.1f\n",
+               n, each_links, group_links, each_nft, one_nft);
+out:
+        if (made < n || group_links < 0 || one_nft < 0)
+                printf("limit batch n=%u error=\"%s\"\n", n, e.msg[0] ? e.msg : "failed");
+        fflush(stdout);
+        if (nl) {
+                for (unsigned i = 0; i < made; i++)
+                        vn_link_delete(nl, plans[i]->bridge, &e);
                 vn_nl_close(nl);
         }
-        print_stats("limit nat start", stats_of(st, ns));
-        print_stats("limit nat destroy", stats_of(de, nd));
         vn_nft_run("delete table inet vnet\n", false, &e);
-        vn_plan_free(p);
-        vn_net_free(net);
-        free(st);
-        free(de);
+        for (unsigned i = 0; i < made; i++) {
+                vn_plan_free(plans[i]);
+                vn_net_free(nets[i]);
+        }
+        if (fd >= 0)
+                close(fd);
+        vn_buf_free(&all_rm);
+        free(plans);
+        free(nets);
 }
-
 /* ---- guest ports (the ports work; kept apart from the network figures) ----------------------
  * Per-port create and delete through the library (vn_port_add / vn_port_del, each taking the
  * network's lock and writing its record, as the CLI does) with `counts` ports alive at once:
@@ -362,7 +700,100 @@ static void bench_ports_kind(struct vn_ctx *ctx, const char *net, const char *ki
         free(names);
 }
 
-static void bench_ports(const char *counts)
+/* `vnet qemu` overhead: from the fork of `vnet qemu --nic NET -- STANDIN` until STANDIN (this
+ * program with --standin: checks that it holds the tap fds named on its command line, prints
+ * its clock and exits) runs, against exec'ing STANDIN directly. */
+static double standin_run(char *const *argv)
+{
+        char buf[64] = "";
+        int pfd[2], st;
+        ssize_t n;
+        uint64_t t0;
+        pid_t pid;
+
+        if (pipe(pfd) < 0)
+                return -1;
+        t0 = vn_now_ns();
+        pid = fork();
+        if (pid < 0)
+                return -1;
+        if (pid == 0) {
+                int devnull = open("/dev/null", O_RDWR);
+
+                dup2(pfd[1], 1);
+                if (devnull >= 0) {
+                        dup2(devnull, 0);
+                        if (!getenv("BENCH_VERBOSE"))
+                                dup2(devnull, 2);
+                }
+                execvp(argv[0], argv);
+                _exit(127);
+        }
+        close(pfd[1]);
+        n = read(pfd[0], buf, sizeof(buf) - 1);
+        close(pfd[0]);
+        while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+                ;
+        if (n <= 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
+                return -1;
+        buf[n] = '\0';
+        return (double)(strtoull(buf, NULL, 10) - t0) / 1e6;
+}
+
+static int standin_main(int argc, char **argv)
+{
+        uint64_t now = vn_now_ns();
+        unsigned want = (unsigned)atoi(argv[2]), have = 0;
+
+        for (int i = 3; i + 1 < argc; i++) {
+                const char *fd = strcmp(argv[i], "-netdev") == 0 ? strstr(argv[i + 1], "fd=") : NULL;
+                char proc[64], target[64] = "";
+
+                if (!fd)
+                        continue;
+                snprintf(proc, sizeof(proc), "/proc/self/fd/%d", atoi(fd + 3));
+                if (readlink(proc, target, sizeof(target) - 1) > 0 &&
+                    strcmp(target, "/dev/net/tun") == 0)
+                        have++;
+        }
+        printf("%llu\n", (unsigned long long)now);
+        return have == want ? 0 : 1;
+}
+
+static void bench_qemu_handoff(const char *net, unsigned reps)
+{
+        double *h = calloc(reps, sizeof(double)), *b = calloc(reps, sizeof(double));
+        char *via[] = {(char *)vnet_bin, (char *)"--root", root,     (char *)"qemu",
+                       (char *)"--nic",  (char *)net,      (char *)"--", (char *)self_bin,
+                       (char *)"--standin", (char *)"1",   NULL};
+        char *direct[] = {(char *)self_bin, (char *)"--standin", (char *)"0", NULL};
+        size_t nh = 0, nb = 0;
+        struct stats sh, sb;
+
+        for (unsigned i = 0; i < reps && h && b; i++) {
+                double t = standin_run(via);
+
+                if (t < 0) {
+                        printf("vnet qemu error=handoff-failed rep=%u\n", i);
+                        break;
+                }
+                h[nh++] = t;
+                t = standin_run(direct);
+                if (t >= 0)
+                        b[nb++] = t;
+        }
+        sh = stats_of(h, nh);
+        sb = stats_of(b, nb);
+        print_stats("vnet qemu handoff", sh);
+        print_stats("vnet qemu exec_baseline", sb);
+        if (nh && nb)
+                printf("vnet qemu overhead_ms=%.2f\n", sh.median - sb.median);
+        fflush(stdout);
+        free(h);
+        free(b);
+}
+
+static void bench_ports(const char *counts, unsigned qemu_reps)
 {
         struct vn_ctx *ctx = NULL;
         struct vn_error e = {0};
@@ -371,10 +802,11 @@ static void bench_ports(const char *counts)
         int pfd[2];
         FILE *f;
 
-        if (!*counts || define("pb", "nat", "vnpb", 99, 1) < 0 || run_vnet("start", "pb") < 0 ||
+        if (!*counts && !qemu_reps)
+                return;
+        if (define("pb", "nat", "vnpb", 99, 1, NULL) < 0 || run_vnet("start", "pb") < 0 ||
             vn_ctx_new(root, &ctx, &e) < 0) {
-                if (*counts)
-                        printf("vnet ports error=setup-failed\n");
+                printf("vnet ports error=setup-failed\n");
                 return;
         }
         /* the namespace guests' side: a child holding a fresh network namespace */
@@ -419,6 +851,8 @@ static void bench_ports(const char *counts)
                 }
                 free(copy);
         }
+        if (qemu_reps)
+                bench_qemu_handoff("pb", qemu_reps);
         close(pfd[1]);
         waitpid(guest, NULL, 0);
         run_vnet("destroy", "pb");
@@ -431,18 +865,27 @@ static void bench_ports(const char *counts)
 
 static void usage(FILE *f)
 {
-        fprintf(f, "Usage: vnet-bench [--vnet PATH] [--reps N] [--modes LIST] [--scale LIST] "
-                   "[--no-limit] [--quick]\n"
-                   "Runs in a network namespace of its own; prints one line per figure.\n");
+        fprintf(f,
+                "Usage: vnet-bench [--vnet PATH] [--reps N] [--modes LIST] [--scale LIST]\n"
+                "                  [--ports LIST] [--batch LIST] [--no-limit] [--quick]\n"
+                "                  [--virsh 'VIRSH COMMAND' [--libvirt-scale LIST]]\n"
+                "Runs in a network namespace of its own; prints one line per figure.\n"
+                "--virsh: compare with the libvirtd that command reaches (bench/run.sh starts\n"
+                "one in a throwaway namespace), interleaved rep by rep, with ratio lines.\n");
 }
 
 int main(int argc, char **argv)
 {
         const char *modes = "nat,route,isolated,open,bridge", *scale = "1,10,100";
         const char *ports = "1,100,1000"; /* --ports LIST: guest ports per network */
+        const char *lv_scale = "10,50";    /* --libvirt-scale LIST: sizes libvirt runs too */
+        const char *batch = NULL;          /* --batch LIST: limit batch sizes (default: scale) */
+        char *virsh = NULL;
         unsigned reps = 20;
         bool limit = true;
 
+        if (argc >= 3 && strcmp(argv[1], "--standin") == 0)
+                return standin_main(argc, argv);
         for (int i = 1; i < argc; i++) {
                 if (strcmp(argv[i], "--vnet") == 0 && i + 1 < argc)
                         vnet_bin = argv[++i];
@@ -454,11 +897,18 @@ int main(int argc, char **argv)
                         scale = argv[++i];
                 else if (strcmp(argv[i], "--ports") == 0 && i + 1 < argc)
                         ports = argv[++i];
+                else if (strcmp(argv[i], "--batch") == 0 && i + 1 < argc)
+                        batch = argv[++i];
+                else if (strcmp(argv[i], "--virsh") == 0 && i + 1 < argc)
+                        virsh = argv[++i];
+                else if (strcmp(argv[i], "--libvirt-scale") == 0 && i + 1 < argc)
+                        lv_scale = argv[++i];
                 else if (strcmp(argv[i], "--no-limit") == 0)
                         limit = false;
                 else if (strcmp(argv[i], "--quick") == 0) {
                         reps = 3;
                         scale = "1,10";
+                        lv_scale = "1";
                         modes = "nat,isolated";
                         ports = "1,10";
                 } else if (strcmp(argv[i], "--help") == 0) {
@@ -469,12 +919,22 @@ int main(int argc, char **argv)
                         return 2;
                 }
         }
+        if (!batch)
+                batch = scale;
+        if (virsh && *virsh) {
+                char *save = NULL;
+
+                for (char *w = strtok_r(virsh, " \t", &save);
+                     w && virsh_argc + 1 < VN_ARRAY_SIZE(virsh_argv); w = strtok_r(NULL, " \t", &save))
+                        virsh_argv[virsh_argc++] = w;
+        }
         if (!vnet_bin)
                 vnet_bin = getenv("VNET") ? getenv("VNET") : "tools/vnet";
         if (access(vnet_bin, X_OK) < 0) {
                 fprintf(stderr, "vnet-bench: %s is not executable (use --vnet PATH)\n", vnet_bin);
                 return 2;
         }
+        self_bin = realpath("/proc/self/exe", NULL);
         if (geteuid() != 0 || unshare(CLONE_NEWNET) < 0) {
                 fprintf(stderr, "vnet-bench: needs root to create its own network namespace\n");
                 return 77;
@@ -484,25 +944,53 @@ int main(int argc, char **argv)
         if (!mkdtemp(root))
                 return 1;
         chmod(root, 0755);
-        printf("# vnet-bench: %u repetitions, in a private network namespace\n", reps);
+        printf("# vnet-bench: %u repetitions, in a private network namespace%s\n", reps,
+               virsh_argc ? ", interleaved with libvirt" : "");
+        if (virsh_argc) {
+                if (run_virsh("version", NULL) < 0) {
+                        printf("skip libvirt reason=virsh-cannot-reach-libvirtd\n");
+                        virsh_argc = 0;
+                }
+        }
+        fflush(stdout);
         if (*modes)
-                bench_modes(modes, reps);
-        if (limit)
+                bench_modes(modes, reps, limit);
+        if (limit && !strstr(modes, "nat"))
                 bench_limit(reps);
         {
                 char *copy = strdup(scale), *save = NULL;
 
-                for (char *s = strtok_r(copy, ",", &save); s; s = strtok_r(NULL, ",", &save))
+                for (char *s = strtok_r(copy, ",", &save); s; s = strtok_r(NULL, ",", &save)) {
+                        char key[16];
+                        bool with_lv = false;
+
+                        if (atoi(s) <= 0)
+                                continue;
+                        /* is this size among --libvirt-scale? */
+                        snprintf(key, sizeof(key), ",%d,", atoi(s));
+                        {
+                                char list[256];
+
+                                snprintf(list, sizeof(list), ",%s,", lv_scale);
+                                with_lv = strstr(list, key) != NULL;
+                        }
+                        bench_scale((unsigned)atoi(s), with_lv);
+                }
+                free(copy);
+                copy = strdup(batch);
+                for (char *s = strtok_r(copy, ",", &save); limit && s;
+                     s = strtok_r(NULL, ",", &save))
                         if (atoi(s) > 0)
-                                bench_scale((unsigned)atoi(s));
+                                bench_limit_batch((unsigned)atoi(s));
                 free(copy);
         }
-        bench_ports(ports);
+        bench_ports(ports, self_bin ? reps : 0);
         {
                 char cmd[300];
 
                 snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
                 system(cmd);
         }
+        free((char *)self_bin);
         return 0;
 }

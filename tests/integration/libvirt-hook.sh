@@ -14,52 +14,33 @@
 . "$top_srcdir/tests/cli/lib.sh"
 . "$top_srcdir/tests/integration/lib.sh"
 need_root
+. "$top_srcdir/tests/libvirtd-sandbox.sh"
 HOOK="$top_builddir/hooks/vnet-libvirt-hook"
-for t in libvirtd virsh socat unshare nsenter; do
-	command -v "$t" >/dev/null || { echo "SKIP: $t is not installed (apt-get install libvirt-daemon-system libvirt-clients socat)"; exit 77; }
-done
+why=$(lvsb_need) || { echo "SKIP: $why"; exit 77; }
+command -v socat >/dev/null || { echo "SKIP: socat is not installed (apt-get install socat)"; exit 77; }
 [ -x "$HOOK" ] || { echo "SKIP: $HOOK not built"; exit 77; }
 
 setup_ns H U G1 G2 || { echo "cannot create namespaces"; exit 1; }
 R=$(mktemp_dir) # vnet's --root for the hook
 L=$(mktemp_dir) # libvirt's private directories
-mkdir -p "$L/etc" "$L/run" "$L/lib" "$L/cache" "$L/log"
 touch "$L/stamp"
 [ -e /run/libvirt ] && run_libvirt_before=1 || run_libvirt_before=0
-cp -a /etc/libvirt/. "$L/etc/" 2>/dev/null
-rm -f "$L"/etc/qemu/networks/*.xml "$L"/etc/qemu/networks/autostart/* 2>/dev/null
+lvsb_prepare "$L"
 mkdir -p "$L/etc/hooks"
 cat >"$L/etc/hooks/network" <<EOF
 #!/bin/sh
 exec "$HOOK" --root "$R" "\$@"
 EOF
 chmod 755 "$L/etc/hooks/network"
-# no TCP listeners, logs to a file we can show
-cat >>"$L/etc/libvirtd.conf" <<EOF
-log_outputs="3:file:/var/log/libvirt/libvirtd.log"
-EOF
 
 # libvirtd in H's network namespace, in a mount namespace of its own whose libvirt
-# directories are the temporary ones and whose /run is a fresh tmpfs (its pid file,
-# sockets and dnsmasq's files stay there); exec all the way: $! is libvirtd itself
-ip netns exec "$H" unshare -m --propagation private sh -c "
-	mount --bind '$L/etc' /etc/libvirt &&
-	mount -t tmpfs -o mode=755 vnet-run /run && mkdir /run/libvirt &&
-	mount --bind '$L/run' /run/libvirt &&
-	mount --bind '$L/lib' /var/lib/libvirt &&
-	mount --bind '$L/cache' /var/cache/libvirt &&
-	mount --bind '$L/log' /var/log/libvirt &&
-	exec libvirtd --pid-file '$L/libvirtd.pid'" >"$L/libvirtd.out" 2>&1 &
-LVPID=$!
-disown "$LVPID" # cleanup kills it; no job-control message
-PIDS+=("$LVPID")
-LV() { nsenter -t "$LVPID" -m -n virsh -q -c qemu:///system "$@"; }
-if ! busywait 20000 test -S "$L/run/libvirt-sock" || ! busywait 10000 LV version >/dev/null 2>&1; then
-	echo "SKIP: libvirtd does not run here:"
-	sed 's/^/    /' "$L/libvirtd.out" | tail -20
-	tail -20 "$L/log/libvirtd.log" 2>/dev/null | sed 's/^/    /'
+# directories are the temporary ones (tests/libvirtd-sandbox.sh); not in a $(...)
+# subshell: LVSB_PID and PIDS must be set here
+if ! lvsb_start "$H" "$L" >"$L/why"; then
+	echo "SKIP: $(cat "$L/why")"
 	exit 77
 fi
+LVPID=$LVSB_PID
 t_ok "libvirtd $(LV version 2>/dev/null | awk '/libvirt/{print $NF; exit}') runs in a private namespace"
 [ "$(readlink /proc/$LVPID/ns/net)" = "$(ip netns exec "$H" readlink /proc/self/ns/net)" ] && t_ok "libvirtd lives in the host namespace, not the root one" || t_fail "libvirtd lives in the host namespace"
 
