@@ -17,6 +17,7 @@
 #include "fw.h"
 #include "link.h"
 #include "plan.h"
+#include "qemu.h"
 #include "vnet.h"
 
 #include <arpa/inet.h>
@@ -28,6 +29,9 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -35,6 +39,15 @@
 #include <unistd.h>
 
 #define LAB_PORT 7777 /* the uplink listener */
+#define LAB_QEMU_TIMEOUT_S 240 /* boot + checks of the QEMU guest (TCG on a busy host) */
+
+/* SIGINT/SIGTERM/SIGHUP while the lab runs: stop waiting and tear the sandbox down */
+static volatile sig_atomic_t lab_interrupted;
+static void lab_on_signal(int sig)
+{
+        (void)sig;
+        lab_interrupted = 1;
+}
 
 const char *vn_lab_cell_name(enum vn_lab_cell c)
 {
@@ -79,6 +92,15 @@ struct lab {
         struct vn_addr lan_peer;         /* uplink's address on the LAN (bridge/macvtap) */
         const char *pool_dev;
         char script[300];
+        /* --qemu: g1 */
+        const char *qemu_bin;
+        char kernel[PATH_MAX], initrd[PATH_MAX];
+        pid_t qemu_pid;
+        int qemu_in, qemu_out; /* its serial console: our write end, our read end */
+        FILE *console;         /* a copy of the console in ROOT/g1-console.log */
+        char conbuf[8192];
+        size_t conlen;
+        uint64_t qemu_t0;
 };
 
 static void progress(struct lab *L, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -574,6 +596,8 @@ static void check_others(struct lab *L)
                         g->others = VN_LAB_NA;
                         continue;
                 }
+                if (g->qemu) /* it pinged the others itself */
+                        continue;
                 for (unsigned k = 0; k < L->rep->n_guests; k++) {
                         if (k == i)
                                 continue;
@@ -582,6 +606,381 @@ static void check_others(struct lab *L)
                                 all = false;
                 }
                 g->others = all ? VN_LAB_OK : VN_LAB_BLOCKED;
+        }
+}
+
+/* ---- --qemu: g1 is a real QEMU guest -------------------------------------------------- */
+
+const char *vn_lab_qemu_binary(void)
+{
+        static char found[PATH_MAX];
+        const char *env = getenv("VNET_QEMU"), *path = getenv("PATH");
+
+        if (env && env[0])
+                return access(env, X_OK) == 0 ? env : NULL;
+        for (const char *p = path ? path : "/usr/bin:/bin"; p && *p;) {
+                size_t n = strcspn(p, ":");
+
+                snprintf(found, sizeof(found), "%.*s/qemu-system-x86_64", (int)n, p);
+                if (n && access(found, X_OK) == 0)
+                        return found;
+                p += n + (p[n] == ':');
+        }
+        return NULL;
+}
+
+/* The guest builder: $VNET_GUEST_BUILD; the source tree's when this vnet runs from its build
+ * tree (tools/vnet next to a Makefile); else the installed one. */
+static void guest_builder(char *buf, size_t len)
+{
+        const char *env = getenv("VNET_GUEST_BUILD");
+        char exe[PATH_MAX], mk[PATH_MAX + 16];
+        ssize_t n;
+
+        if (env && env[0]) {
+                snprintf(buf, len, "%s", env);
+                return;
+        }
+        n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+        if (n > 0) {
+                char *slash;
+
+                exe[n] = '\0';
+                slash = strrchr(exe, '/');
+                if (slash) {
+                        *slash = '\0';
+                        snprintf(mk, sizeof(mk), "%s/../Makefile", exe);
+                        snprintf(buf, len, "%s/tools/vnet-guest-build.sh", VNET_ABS_SRCDIR);
+                        if (access(mk, R_OK) == 0 && access(buf, R_OK) == 0)
+                                return;
+                }
+        }
+        snprintf(buf, len, "%s/vnet/vnet-guest-build", VNET_LIBEXECDIR);
+}
+
+static void cache_dir(char *buf, size_t len)
+{
+        const char *env = getenv("VNET_LAB_CACHE"), *xdg = getenv("XDG_CACHE_HOME");
+
+        if (env && env[0])
+                snprintf(buf, len, "%s", env);
+        else if (xdg && xdg[0])
+                snprintf(buf, len, "%s/vnet-lab", xdg);
+        else
+                snprintf(buf, len, "/var/cache/vnet-lab");
+}
+
+/* Kernel and initramfs: the caller's, or the tiny guest, built once and cached. */
+static int guest_image(struct lab *L, struct vn_error *err)
+{
+        char builder[PATH_MAX], cache[PATH_MAX], errf[320], out[2 * PATH_MAX + 4];
+        _cleanup_free_ char *msg = NULL;
+        char *nl;
+        int r;
+
+        if (L->o->kernel || L->o->initrd) {
+                if (!L->o->kernel || !L->o->initrd)
+                        return vn_err(err, -EINVAL, "lab: --kernel and --initrd go together");
+                if (access(L->o->kernel, R_OK) < 0 || access(L->o->initrd, R_OK) < 0)
+                        return vn_err(err, -errno, "lab: cannot read %s: %s",
+                                      access(L->o->kernel, R_OK) < 0 ? L->o->kernel
+                                                                     : L->o->initrd,
+                                      strerror(errno));
+                snprintf(L->kernel, sizeof(L->kernel), "%s", L->o->kernel);
+                snprintf(L->initrd, sizeof(L->initrd), "%s", L->o->initrd);
+                return 0;
+        }
+        guest_builder(builder, sizeof(builder));
+        cache_dir(cache, sizeof(cache));
+        if (access(builder, R_OK) < 0)
+                return vn_err(err, -ENOENT,
+                              "lab: the guest builder %s is missing (reinstall vnet, or give "
+                              "--kernel and --initrd)",
+                              builder);
+        snprintf(errf, sizeof(errf), "%s/guest-build.err", L->rep->root);
+        progress(L, "guest g1: kernel and initramfs (built once, cached in %s)", cache);
+        {
+                const char *argv[] = {"sh", "-c", "exec bash \"$0\" --quiet \"$1\" 2>\"$2\"",
+                                      builder, cache, errf, NULL};
+
+                r = run(-1, argv, NULL, out, sizeof(out), 300000);
+        }
+        if (r != 0) {
+                vn_read_file(errf, 4096, &msg, NULL);
+                if (msg && (nl = strrchr(msg, '\n')) && !nl[1])
+                        *nl = '\0';
+                return vn_err(err, -EIO, "lab: cannot build the guest: %s",
+                              msg && msg[0] ? msg : "vnet-guest-build failed");
+        }
+        nl = strchr(out, '\n');
+        if (!nl)
+                return vn_err(err, -EIO, "lab: vnet-guest-build said '%s'", out);
+        *nl++ = '\0';
+        nl[strcspn(nl, "\n")] = '\0';
+        if (strlen(out) >= sizeof(L->kernel) || strlen(nl) >= sizeof(L->initrd))
+                return vn_err(err, -ENAMETOOLONG, "lab: the guest's paths are too long");
+        snprintf(L->kernel, sizeof(L->kernel), "%.*s", (int)sizeof(L->kernel) - 1, out);
+        snprintf(L->initrd, sizeof(L->initrd), "%.*s", (int)sizeof(L->initrd) - 1, nl);
+        return 0;
+}
+
+/* Boot g1: its NIC is a port of the network handed to QEMU as an fd by the library's QEMU
+ * code (vn_qemu_run) in a child forked inside the sandbox host namespace, so QEMU runs there.
+ * Its serial console is a pair of pipes: we read the guest's report and write the line that
+ * lets it power off. */
+static int qemu_start(struct lab *L, struct vn_lab_guest *g, struct vn_error *err)
+{
+        const struct vn_ip *ip = first_v4(L->net);
+        const char *accel = getenv("VNET_LAB_ACCEL");
+        char append[1536], gw[VN_ADDR_STRLEN], up[VN_ADDR_STRLEN], mac[VN_MAC_STRLEN];
+        char errf[320], logf[320];
+        bool l3 = L->mi->l3;
+        int in[2], out[2], r;
+        size_t len;
+        pid_t pid;
+
+        if (!accel || !accel[0])
+                accel = "tcg";
+        if (l3 && ip)
+                vn_addr_format(&ip->address, gw);
+        else
+                vn_addr_format(&L->lan_peer, gw);
+        vn_addr_format(l3 ? &L->up_peer : &L->lan_peer, up);
+        len = (size_t)snprintf(append, sizeof(append),
+                               "console=ttyS0 panic=-1 quiet loglevel=1 rdinit=/init vnet.lab=1 "
+                               "vnet.wait=60 vnet.hold=300 vnet.gw=%s vnet.up=%s:%d",
+                               gw, up, LAB_PORT);
+        if (!(L->macvtap || L->hostbridge || net_has_dhcp(L->net)) && ip) {
+                struct vn_addr a;
+
+                vn_addr_network(&ip->address, vn_ip_prefix(ip), &a);
+                a.u.bytes[3] = 200;
+                vn_addr_format(&a, g->addr);
+                len += (size_t)snprintf(append + len, sizeof(append) - len, " vnet.ip=%s/%u",
+                                        g->addr, vn_ip_prefix(ip));
+        }
+        if (l3 && ip && !(L->net->dns.present && L->net->dns.enable == VN_NO)) {
+                const char *name = "localhost";
+
+                for (size_t k = 0; k < ip->n_hosts; k++)
+                        if (ip->hosts[k].name) {
+                                name = ip->hosts[k].name;
+                                break;
+                        }
+                len += (size_t)snprintf(append + len, sizeof(append) - len, " vnet.dns=%s", name);
+        }
+        for (size_t k = 1, first = 1; k < L->rep->n_guests + 0 && len < sizeof(append) - 64; k++)
+                if (L->rep->guests[k].addr[0]) {
+                        len += (size_t)snprintf(append + len, sizeof(append) - len, "%s%s",
+                                                first ? " vnet.others=" : ",",
+                                                L->rep->guests[k].addr);
+                        first = 0;
+                }
+        snprintf(mac, sizeof(mac), "52:54:00:%02x:%02x:%02x", 0x1a, (unsigned)(getpid() >> 8) & 0xff,
+                 (unsigned)getpid() & 0xff);
+        snprintf(errf, sizeof(errf), "%s/g1-qemu.err", L->rep->root);
+        snprintf(logf, sizeof(logf), "%s/g1-console.log", L->rep->root);
+        L->console = fopen(logf, "we");
+        if (pipe2(in, O_CLOEXEC) < 0)
+                return vn_err(err, -errno, "pipe: %s", strerror(errno));
+        if (pipe2(out, O_CLOEXEC) < 0) {
+                r = -errno;
+                close(in[0]);
+                close(in[1]);
+                return vn_err(err, r, "pipe: %s", strerror(-r));
+        }
+        r = enter(L->host_ns, err);
+        if (r < 0)
+                return r;
+        progress(L, "guest g1: booting QEMU (%s, %s) with its NIC from vnet's fd handoff", accel,
+                 L->kernel);
+        L->qemu_t0 = vn_now_ns();
+        pid = fork();
+        if (pid == 0) {
+                const char *argv[] = {L->qemu_bin, "-accel", accel, "-M", "pc", "-m", "256",
+                                      "-smp", "1", "-nodefaults", "-no-user-config",
+                                      "-display", "none", "-no-reboot", "-serial", "stdio",
+                                      "-monitor", "none", "-global", "virtio-net-pci.romfile=",
+                                      "-kernel", L->kernel, "-initrd", L->initrd, "-append",
+                                      append, NULL};
+                struct vn_qemu_nic nic = {.net = L->net->name, .mac = mac,
+                                          .model = (char *)VN_QEMU_DEFAULT_MODEL, .queues = 1};
+                struct vn_error e = {0};
+                int ef = open(errf, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+
+                /* QEMU dies with the lab, however the lab ends */
+                prctl(PR_SET_PDEATHSIG, SIGKILL);
+                signal(SIGINT, SIG_DFL);
+                signal(SIGTERM, SIG_DFL);
+                signal(SIGHUP, SIG_DFL);
+                if (dup2(in[0], 0) < 0 || dup2(out[1], 1) < 0 || (ef >= 0 && dup2(ef, 2) < 0))
+                        _exit(126);
+                vn_qemu_run(L->ctx, &nic, 1, (char *const *)argv, VN_ARRAY_SIZE(argv) - 1, &e);
+                dprintf(2, "%s\n", e.msg[0] ? e.msg : "cannot run QEMU");
+                _exit(127);
+        }
+        r = pid < 0 ? -errno : 0;
+        enter(L->self_ns, err);
+        close(in[0]);
+        close(out[1]);
+        if (r < 0) {
+                close(in[1]);
+                close(out[0]);
+                return vn_err(err, r, "fork: %s", strerror(-r));
+        }
+        L->qemu_pid = pid;
+        L->qemu_in = in[1];
+        L->qemu_out = out[0];
+        g->qemu = true;
+        return 0;
+}
+
+/* One console line of g1: fill its cells, say how the boot goes. */
+static bool qemu_line(struct lab *L, struct vn_lab_guest *g, char *line)
+{
+        double t = (double)(vn_now_ns() - L->qemu_t0) / 1e9;
+        char a[64] = "", b[64] = "";
+
+        line[strcspn(line, "\r")] = '\0';
+        if (strncmp(line, "VNET-E2E: waiting for eth0", 26) == 0) {
+                progress(L, "guest g1: kernel up, /init running (%.1f s)", t);
+        } else if (sscanf(line, "VNET-E2E: nic %63s", a) == 1) {
+                progress(L, "guest g1: NIC %s (%.1f s)", a, t);
+        } else if (sscanf(line, "VNET-E2E: lease %63s router %63s", a, b) >= 1) {
+                if (strcmp(a, "none") != 0) {
+                        char *slash = strchr(a, '/');
+
+                        if (slash)
+                                *slash = '\0';
+                        snprintf(g->addr, sizeof(g->addr), "%s", a);
+                        g->leased = !g->addr[0] || net_has_dhcp(L->net) || L->macvtap ||
+                                    L->hostbridge;
+                        g->lease_s = t;
+                }
+                progress(L, "guest g1: %s %s (%.1f s after QEMU started)",
+                         g->leased ? "leased" : "address", g->addr[0] ? g->addr : "none", t);
+        } else if (sscanf(line, "VNET-LAB: gateway ok %63s", a) == 1) {
+                g->gw = VN_LAB_OK;
+                g->gw_ms = atof(a);
+        } else if (strncmp(line, "VNET-LAB: gateway blocked", 25) == 0) {
+                g->gw = VN_LAB_BLOCKED;
+        } else if (sscanf(line, "VNET-LAB: uplink %63s", a) == 1) {
+                if (strcmp(a, "blocked") == 0) {
+                        g->uplink = VN_LAB_BLOCKED;
+                } else {
+                        g->uplink = VN_LAB_OK;
+                        snprintf(g->seen_as, sizeof(g->seen_as), "%s", a);
+                        g->seen_kind = strcmp(a, g->addr) == 0 ? (L->mi->l3 ? "routed" : "bridged")
+                                                               : "NAT";
+                }
+        } else if (sscanf(line, "VNET-LAB: dns %63s", a) == 1) {
+                g->dns = strcmp(a, "ok") == 0 ? VN_LAB_OK : VN_LAB_FAIL;
+        } else if (sscanf(line, "VNET-LAB: others %63s", a) == 1) {
+                g->others = strcmp(a, "ok") == 0 ? VN_LAB_OK : VN_LAB_BLOCKED;
+        } else if (strncmp(line, "VNET-LAB: checked", 17) == 0) {
+                progress(L, "guest g1: checked its cells (%.1f s after QEMU started)", t);
+                return true;
+        } else if (strstr(line, "Kernel panic")) {
+                snprintf(g->note, sizeof(g->note), "QEMU guest: %.120s", line);
+        }
+        return false;
+}
+
+/* Read g1's console until `until` is seen (true) or QEMU exits, time runs out, or the lab is
+ * interrupted (false). until == NULL: until QEMU closes its console. */
+static bool qemu_read(struct lab *L, struct vn_lab_guest *g, bool until_checked,
+                      unsigned timeout_s)
+{
+        uint64_t deadline = vn_now_ns() + (uint64_t)timeout_s * 1000000000ull;
+
+        while (!lab_interrupted && L->qemu_out >= 0) {
+                struct pollfd p = {.fd = L->qemu_out, .events = POLLIN};
+                int64_t left = (int64_t)(deadline - vn_now_ns()) / 1000000;
+                ssize_t n;
+                char *nl;
+
+                if (left <= 0)
+                        return false;
+                if (poll(&p, 1, left > 500 ? 500 : (int)left) <= 0)
+                        continue;
+                n = read(L->qemu_out, L->conbuf + L->conlen, sizeof(L->conbuf) - L->conlen - 1);
+                if (n <= 0) {
+                        close(L->qemu_out);
+                        L->qemu_out = -1;
+                        return false;
+                }
+                if (L->console)
+                        fwrite(L->conbuf + L->conlen, 1, (size_t)n, L->console);
+                L->conlen += (size_t)n;
+                L->conbuf[L->conlen] = '\0';
+                while ((nl = strchr(L->conbuf, '\n'))) {
+                        bool done;
+
+                        *nl = '\0';
+                        done = qemu_line(L, g, L->conbuf);
+                        L->conlen -= (size_t)(nl + 1 - L->conbuf);
+                        memmove(L->conbuf, nl + 1, L->conlen + 1);
+                        if (done && until_checked)
+                                return true;
+                }
+                if (L->conlen + 1 >= sizeof(L->conbuf)) /* a line too long: drop it */
+                        L->conlen = 0;
+        }
+        return false;
+}
+
+/* Let g1 power off (a line on its console), bounded; then make sure QEMU is gone. */
+static void qemu_stop(struct lab *L, struct vn_lab_guest *g)
+{
+        uint64_t deadline = vn_now_ns() + 30ull * 1000000000ull;
+
+        if (L->qemu_pid <= 0)
+                return;
+        if (L->qemu_in >= 0) {
+                if (write(L->qemu_in, "\n", 1) < 0) {
+                        /* QEMU is gone already */
+                }
+        }
+        while (g && L->qemu_out >= 0 && vn_now_ns() < deadline && !lab_interrupted)
+                qemu_read(L, g, false, 1);
+        if (waitpid(L->qemu_pid, NULL, WNOHANG) == 0) {
+                kill(L->qemu_pid, SIGKILL);
+                waitpid(L->qemu_pid, NULL, 0);
+        }
+        L->qemu_pid = 0;
+        if (L->qemu_in >= 0)
+                close(L->qemu_in);
+        if (L->qemu_out >= 0)
+                close(L->qemu_out);
+        L->qemu_in = L->qemu_out = -1;
+        if (L->console)
+                fclose(L->console);
+        L->console = NULL;
+}
+
+/* Why g1 did not report: QEMU's own words, or the console's last line. */
+static void qemu_explain(struct lab *L, struct vn_lab_guest *g)
+{
+        char errf[320];
+        _cleanup_free_ char *msg = NULL;
+
+        if (g->note[0])
+                return;
+        snprintf(errf, sizeof(errf), "%s/g1-qemu.err", L->rep->root);
+        if (vn_read_file(errf, 4096, &msg, NULL) == 0 && msg[0]) {
+                char *line = msg, *nl;
+
+                /* the last non-empty line says the most */
+                while ((nl = strchr(line, '\n')) && nl[1])
+                        line = nl + 1;
+                line[strcspn(line, "\n")] = '\0';
+                snprintf(g->note, sizeof(g->note), "QEMU: %.140s", line);
+        } else if (lab_interrupted) {
+                snprintf(g->note, sizeof(g->note), "interrupted");
+        } else {
+                snprintf(g->note, sizeof(g->note),
+                         "QEMU guest did not report within %d s (no report on its console)",
+                         LAB_QEMU_TIMEOUT_S);
         }
 }
 
@@ -675,6 +1074,7 @@ static unsigned count_left(struct lab *L, unsigned *rules, unsigned *procs)
 
 static void teardown(struct lab *L)
 {
+        qemu_stop(L, NULL);
         if (L->listener > 0) {
                 kill(L->listener, SIGKILL);
                 waitpid(L->listener, NULL, 0);
@@ -769,6 +1169,8 @@ static int lab_main(struct lab *L, struct vn_error *err)
                        0755);
         if (r < 0)
                 return vn_err(err, r, "cannot write %s", L->script);
+        if (o->qemu && (r = guest_image(L, err)) < 0)
+                return r;
         progress(L, "sandbox %s: creating namespaces", rep->sandbox);
         if ((r = ns_add(L->ns_host, &L->host_ns, err)) < 0 ||
             (r = ns_add(L->ns_up, &L->up_ns, err)) < 0)
@@ -779,9 +1181,11 @@ static int lab_main(struct lab *L, struct vn_error *err)
         if (!L->guest_ns || !L->ns_guest || !rep->guests)
                 return vn_err(err, -ENOMEM, "out of memory");
         for (unsigned i = 0; i < ng; i++) {
-                snprintf(L->ns_guest[i], sizeof(L->ns_guest[i]), "%s-g%u", rep->sandbox, i + 1);
                 L->guest_ns[i] = -1;
                 L->n_ns_guest++;
+                if (o->qemu && i == 0)
+                        continue; /* g1 is QEMU: no namespace of its own */
+                snprintf(L->ns_guest[i], sizeof(L->ns_guest[i]), "%s-g%u", rep->sandbox, i + 1);
                 if ((r = ns_add(L->ns_guest[i], &L->guest_ns[i], err)) < 0)
                         return r;
         }
@@ -827,15 +1231,35 @@ static int lab_main(struct lab *L, struct vn_error *err)
 
                 snprintf(g->name, sizeof(g->name), "g%u", i + 1);
                 rep->n_guests++;
+                if (o->qemu && i == 0)
+                        continue; /* booted below, once it knows the others' addresses */
                 r = plug_guest(L, i, err);
                 if (r < 0)
                         return r;
                 guest_address(L, i, g);
                 progress(L, "guest %s: %s", g->name, g->addr[0] ? g->addr : "no address");
         }
+        if (o->qemu) {
+                /* g1 checks its own cells from inside and reports them on its console; it
+                 * stays up until the namespace guests have checked theirs (they ping it) */
+                struct vn_lab_guest *g = &rep->guests[0];
+
+                r = qemu_start(L, g, err);
+                if (r < 0)
+                        return r;
+                if (!qemu_read(L, g, true, LAB_QEMU_TIMEOUT_S))
+                        qemu_explain(L, g);
+        }
+        if (lab_interrupted)
+                return vn_err(err, -EINTR, "lab: interrupted");
         for (unsigned i = 0; i < ng; i++)
-                check_guest(L, i, &rep->guests[i]);
+                if (!rep->guests[i].qemu)
+                        check_guest(L, i, &rep->guests[i]);
         check_others(L);
+        if (o->qemu) {
+                progress(L, "guest g1: powering off");
+                qemu_stop(L, &rep->guests[0]);
+        }
         rep->ok = true;
         for (unsigned i = 0; i < ng; i++) {
                 judge(L, &rep->guests[i]);
@@ -847,7 +1271,8 @@ static int lab_main(struct lab *L, struct vn_error *err)
         /* teardown: the guests' own links, then the network; then count what is left */
         progress(L, "tearing down");
         for (unsigned i = 0; i < ng; i++) {
-                close(L->guest_ns[i]);
+                if (L->guest_ns[i] >= 0)
+                        close(L->guest_ns[i]);
                 L->guest_ns[i] = -1;
                 ns_del(L->ns_guest[i]); /* takes the guest's end (and so the veth) with it */
                 L->ns_guest[i][0] = '\0';
@@ -870,16 +1295,34 @@ static int lab_main(struct lab *L, struct vn_error *err)
 
 int vn_lab_run(const struct vn_lab_opts *opts, struct vn_lab_report *report, struct vn_error *err)
 {
-        struct lab L = {.o = opts, .rep = report, .host_ns = -1, .up_ns = -1};
+        struct lab L = {.o = opts, .rep = report, .host_ns = -1, .up_ns = -1, .qemu_in = -1,
+                        .qemu_out = -1};
+        struct sigaction sa = {.sa_handler = lab_on_signal}, old_int, old_term, old_hup;
         int r;
 
         memset(report, 0, sizeof(*report));
+        if (opts->qemu) {
+                L.qemu_bin = vn_lab_qemu_binary();
+                if (!L.qemu_bin)
+                        return vn_err(err, -ENOENT,
+                                      "lab --qemu: %s is not installed (apt-get install "
+                                      "qemu-system-x86), or set VNET_QEMU",
+                                      getenv("VNET_QEMU") && getenv("VNET_QEMU")[0]
+                                          ? getenv("VNET_QEMU")
+                                          : "qemu-system-x86_64");
+        }
         if (geteuid() != 0)
                 return vn_err(err, -EPERM, "vnet lab needs root (it creates network namespaces)");
+        /* an interrupt ends the waits; the sandbox is torn down all the same */
         L.self_ns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
         if (L.self_ns < 0)
                 return vn_err(err, -errno, "cannot open /proc/self/ns/net: %s", strerror(errno));
+        lab_interrupted = 0;
+        sigaction(SIGINT, &sa, &old_int);
+        sigaction(SIGTERM, &sa, &old_term);
+        sigaction(SIGHUP, &sa, &old_hup);
         r = lab_main(&L, err);
+        qemu_stop(&L, NULL); /* before destroy: its tap goes with it */
         if (L.started) {
                 struct vn_error e2 = {0};
 
@@ -896,6 +1339,9 @@ int vn_lab_run(const struct vn_lab_opts *opts, struct vn_lab_report *report, str
                 /* cannot happen: we opened it ourselves */
         }
         close(L.self_ns);
+        sigaction(SIGINT, &old_int, NULL);
+        sigaction(SIGTERM, &old_term, NULL);
+        sigaction(SIGHUP, &old_hup, NULL);
         vn_ctx_free(L.ctx);
         vn_net_free(L.net);
         free(L.guest_ns);

@@ -30,6 +30,8 @@ struct vn_lab_guest {
         enum vn_lab_cell dns;
         enum vn_lab_cell others;
         bool expected_ok;    /* every cell as the mode promises */
+        bool qemu;           /* a QEMU guest (--qemu: g1), not a namespace */
+        double lease_s;      /* QEMU: seconds from QEMU's start to the guest's address */
         char note[160];
 };
 
@@ -55,9 +57,15 @@ struct vn_lab_opts {
         unsigned guests;     /* default 2 */
         bool keep;           /* leave the sandbox up */
         int fw_backend;      /* enum vn_fw_backend for the network (default: auto) */
+        bool qemu;           /* g1 is a real QEMU guest (TCG unless $VNET_LAB_ACCEL=kvm) */
+        const char *kernel;  /* --qemu: kernel and initramfs (default: vnet-guest-build's, */
+        const char *initrd;  /*   built once and cached) */
         void (*progress)(void *userdata, const char *msg);
         void *userdata;
 };
+
+/* --qemu: the QEMU binary ($VNET_QEMU, else qemu-system-x86_64 on PATH), or NULL. */
+const char *vn_lab_qemu_binary(void);
 
 /* Runs the lab. Returns 0 when the sandbox could be built and checked (report->ok tells
  * whether every expectation held), negative errno when the lab itself could not run. */

@@ -37,13 +37,22 @@ static void print_json(const struct vn_lab_report *r)
         for (size_t i = 0; i < r->n_guests; i++) {
                 const struct vn_lab_guest *g = &r->guests[i];
 
-                printf("%s{\"name\":\"%s\",\"address\":\"%s\",\"leased\":%s,\"gateway\":\"%s\","
+                printf("%s{\"name\":\"%s\",\"kind\":\"%s\",\"address\":\"%s\",\"leased\":%s,"
+                       "\"gateway\":\"%s\","
                        "\"gateway_ms\":%.3f,\"uplink\":\"%s\",\"seen_as\":\"%s\",\"seen_kind\":"
-                       "\"%s\",\"dns\":\"%s\",\"other_guests\":\"%s\",\"as_expected\":%s}",
-                       i ? "," : "", g->name, g->addr, g->leased ? "true" : "false",
+                       "\"%s\",\"dns\":\"%s\",\"other_guests\":\"%s\",\"as_expected\":%s",
+                       i ? "," : "", g->name, g->qemu ? "qemu" : "netns", g->addr,
+                       g->leased ? "true" : "false",
                        vn_lab_cell_name(g->gw), g->gw_ms, vn_lab_cell_name(g->uplink), g->seen_as,
                        g->seen_kind ? g->seen_kind : "", vn_lab_cell_name(g->dns),
                        vn_lab_cell_name(g->others), g->expected_ok ? "true" : "false");
+                if (g->qemu)
+                        printf(",\"lease_s\":%.2f", g->lease_s);
+                if (g->note[0]) {
+                        printf(",\"note\":");
+                        cli_json_str(stdout, g->note);
+                }
+                putchar('}');
         }
         printf("],\"teardown_ms\":%.2f,\"left\":{\"links\":%u,\"rule_tables\":%u,"
                "\"processes\":%u},\"ok\":%s}\n",
@@ -52,12 +61,12 @@ static void print_json(const struct vn_lab_report *r)
 
 static void print_table(const struct vn_lab_report *r, bool keep, const char *vnet)
 {
-        char b1[32], b2[64];
+        char b1[32], b2[64], name[32];
 
         printf("network %s (%s%s%s%s%s)   up in %.0f ms\n", r->network, r->mode,
                r->subnet[0] ? ", " : "", r->subnet, r->bridge[0] ? ", bridge " : "", r->bridge,
                r->up_ms);
-        printf("%-7s %-17s %-10s %-24s %-6s %-12s %s\n", "guest", "address", "gateway",
+        printf("%-9s %-17s %-10s %-26s %-6s %-12s %s\n", "guest", "address", "gateway",
                "uplink (seen as)", "dns", "other guests", "");
         for (size_t i = 0; i < r->n_guests; i++) {
                 const struct vn_lab_guest *g = &r->guests[i];
@@ -67,7 +76,8 @@ static void print_table(const struct vn_lab_report *r, bool keep, const char *vn
                                  g->seen_kind ? g->seen_kind : "");
                 else
                         snprintf(b2, sizeof(b2), "%s", vn_lab_cell_name(g->uplink));
-                printf("%-7s %-17s %-10s %-24s %-6s %-12s %s\n", g->name,
+                snprintf(name, sizeof(name), "%s%s", g->name, g->qemu ? " qemu" : "");
+                printf("%-9s %-17s %-10s %-26s %-6s %-12s %s\n", name,
                        g->addr[0] ? g->addr : "(none)", cell(g->gw, b1, sizeof(b1), g->gw_ms), b2,
                        vn_lab_cell_name(g->dns), vn_lab_cell_name(g->others),
                        g->expected_ok ? "" : (g->note[0] ? g->note : "<- not as the mode promises"));
@@ -75,10 +85,11 @@ static void print_table(const struct vn_lab_report *r, bool keep, const char *vn
         if (keep) {
                 printf("sandbox kept: enter it with\n"
                        "  ip netns exec %s-host %s --root %s list\n"
-                       "  ip netns exec %s-g1 sh\n"
+                       "  ip netns exec %s-g%d sh\n"
                        "remove it with: for n in $(ip netns list | grep -o '^%s-[^ ]*'); do ip "
                        "netns del $n; done; rm -rf %s\n",
-                       r->sandbox, vnet, r->root, r->sandbox, r->sandbox, r->root);
+                       r->sandbox, vnet, r->root, r->sandbox,
+                       r->n_guests > 1 && r->guests[0].qemu ? 2 : 1, r->sandbox, r->root);
         } else {
                 printf("teardown  %s (%u links, %u rule tables, %u processes left)   in %.0f ms\n",
                        r->teardown_clean ? "clean" : "NOT CLEAN", r->left_links, r->left_rules,
@@ -93,8 +104,8 @@ static int cmd_lab(struct cli *cli, int argc, char **argv)
         struct vn_lab_report rep;
         struct vn_lab_opts o = {0};
         struct vn_error err = {0};
-        const char *guests = NULL;
-        bool keep = false, quiet = false;
+        const char *guests = NULL, *kernel = NULL, *initrd = NULL;
+        bool keep = false, quiet = false, qemu = false;
         char *pos[1];
         int n, r;
 
@@ -102,6 +113,9 @@ static int cmd_lab(struct cli *cli, int argc, char **argv)
                 {"--guests", true, &guests, NULL},
                 {"--keep", false, NULL, &keep},
                 {"--quiet", false, NULL, &quiet},
+                {"--qemu", false, NULL, &qemu},
+                {"--kernel", true, &kernel, NULL},
+                {"--initrd", true, &initrd, NULL},
                 {0},
         };
         n = cli_parse_opts(cmd, argc, argv, opts, pos, 1);
@@ -119,7 +133,14 @@ static int cmd_lab(struct cli *cli, int argc, char **argv)
                         return cli_usage(cmd, "--guests takes a number from 1 to 16");
                 o.guests = (unsigned)v;
         }
+        if ((kernel || initrd) && !qemu)
+                return cli_usage(cmd, "--kernel and --initrd go with --qemu");
+        if (!kernel != !initrd)
+                return cli_usage(cmd, "--kernel and --initrd go together");
         o.keep = keep;
+        o.qemu = qemu;
+        o.kernel = kernel;
+        o.initrd = initrd;
         o.fw_backend = cli->fw_backend;
         if (!quiet && !cli->json)
                 o.progress = lab_progress;
@@ -138,7 +159,8 @@ static int cmd_lab(struct cli *cli, int argc, char **argv)
 }
 
 const struct cli_cmd cli_lab_cmds[] = {
-        {"lab", cmd_lab, "[--guests N] [--keep] [--quiet] FILE",
+        {"lab", cmd_lab,
+         "[--guests N] [--qemu [--kernel VMLINUX --initrd INITRD]] [--keep] [--quiet] FILE",
          "try a network safely in a throwaway sandbox",
          "Builds a sandbox of network namespaces — a \"host\" where vnet realizes the\n"
          "network of FILE under a private --root, an \"uplink\" playing the outside world\n"
@@ -155,8 +177,21 @@ const struct cli_cmd cli_lab_cmds[] = {
          "the guest's own; isolated must NOT reach the uplink (an unexpected success is\n"
          "a failure); host-bridge and macvtap guests lease from the uplink's LAN.\n"
          "\n"
+         "With --qemu, guest g1 is a real QEMU guest (TCG; $VNET_LAB_ACCEL=kvm for KVM)\n"
+         "whose NIC is a port of the network handed to QEMU as an fd, as `vnet qemu`\n"
+         "does, inside the sandbox host. Its /init leases an address, pings the gateway,\n"
+         "connects to the uplink listener, resolves a name through the gateway, pings\n"
+         "the other guests and reports on its serial console, which the lab reads\n"
+         "(bounded wait) into the same cells. Without --kernel/--initrd the tiny guest\n"
+         "(the host's Debian kernel + busybox-static) is built once by vnet-guest-build\n"
+         "and cached in $XDG_CACHE_HOME/vnet-lab or /var/cache/vnet-lab.\n"
+         "\n"
          "Options:\n"
-         "  --guests N   namespace guests to plug in (default 2; passthrough: 1)\n"
+         "  --guests N   guests to plug in (default 2; passthrough: 1)\n"
+         "  --qemu       g1 is a QEMU guest (needs qemu-system-x86_64)\n"
+         "  --kernel F   --qemu: boot this kernel (with --initrd; the initramfs must\n"
+         "               be one vnet-guest-build makes, or speak its console protocol)\n"
+         "  --initrd F   --qemu: that initramfs\n"
          "  --keep       leave the sandbox up and print how to enter it\n"
          "  --quiet      no progress lines\n"
          "With --json the report is one JSON object. Exit status 0 only when every cell\n"
