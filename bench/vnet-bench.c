@@ -17,6 +17,7 @@
  */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/if_link.h>
@@ -863,6 +864,49 @@ static void bench_ports(const char *counts, unsigned qemu_reps)
         vn_ctx_free(ctx);
 }
 
+/* Kill whatever still runs in this network namespace but this process (dnsmasqs of a network
+ * whose destroy failed, a port guest): at the end, and on SIGINT/SIGTERM/SIGHUP, so that an
+ * interrupted run leaves nothing behind; returns how many. */
+static unsigned kill_netns_procs(void)
+{
+        struct stat self, other;
+        struct dirent *de;
+        unsigned n = 0;
+        DIR *d;
+
+        if (stat("/proc/self/ns/net", &self) < 0 || !(d = opendir("/proc")))
+                return 0;
+        while ((de = readdir(d))) {
+                char path[300];
+                long pid = atol(de->d_name);
+
+                if (pid <= 0 || pid == (long)getpid())
+                        continue;
+                snprintf(path, sizeof(path), "/proc/%ld/ns/net", pid);
+                if (stat(path, &other) == 0 && other.st_ino == self.st_ino &&
+                    other.st_dev == self.st_dev && kill((pid_t)pid, SIGKILL) == 0)
+                        n++;
+        }
+        closedir(d);
+        return n;
+}
+
+static void remove_root(void)
+{
+        char *argv[] = {(char *)"rm", (char *)"-rf", root, NULL};
+
+        if (root[0])
+                run_argv(argv);
+}
+
+static void on_signal(int sig)
+{
+        kill_netns_procs();
+        remove_root();
+        signal(sig, SIG_DFL);
+        raise(sig);
+}
+
 static void usage(FILE *f)
 {
         fprintf(f,
@@ -943,6 +987,9 @@ int main(int argc, char **argv)
         snprintf(root, sizeof(root), "/tmp/vnet-bench.XXXXXX");
         if (!mkdtemp(root))
                 return 1;
+        signal(SIGINT, on_signal);
+        signal(SIGTERM, on_signal);
+        signal(SIGHUP, on_signal);
         chmod(root, 0755);
         printf("# vnet-bench: %u repetitions, in a private network namespace%s\n", reps,
                virsh_argc ? ", interleaved with libvirt" : "");
@@ -986,11 +1033,12 @@ int main(int argc, char **argv)
         }
         bench_ports(ports, self_bin ? reps : 0);
         {
-                char cmd[300];
+                unsigned left = kill_netns_procs();
 
-                snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
-                system(cmd);
+                if (left)
+                        printf("# cleanup: %u leftover process(es) killed\n", left);
         }
+        remove_root();
         free((char *)self_bin);
         return 0;
 }
