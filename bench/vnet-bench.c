@@ -866,8 +866,9 @@ static void bench_ports(const char *counts, unsigned qemu_reps)
 
 /* Kill whatever still runs in this network namespace but this process (dnsmasqs of a network
  * whose destroy failed, a port guest): at the end, and on SIGINT/SIGTERM/SIGHUP, so that an
- * interrupted run leaves nothing behind; returns how many. */
-static unsigned kill_netns_procs(void)
+ * interrupted run leaves nothing behind; returns how many. Scans until a scan finds nothing
+ * alive: a process caught in the middle of spawning (dnsmasq daemonizing) shows up later. */
+static unsigned kill_netns_once(void)
 {
         struct stat self, other;
         struct dirent *de;
@@ -877,18 +878,47 @@ static unsigned kill_netns_procs(void)
         if (stat("/proc/self/ns/net", &self) < 0 || !(d = opendir("/proc")))
                 return 0;
         while ((de = readdir(d))) {
-                char path[300];
+                char path[300], st[512];
                 long pid = atol(de->d_name);
+                const char *state;
+                ssize_t len;
+                int fd;
 
                 if (pid <= 0 || pid == (long)getpid())
                         continue;
                 snprintf(path, sizeof(path), "/proc/%ld/ns/net", pid);
-                if (stat(path, &other) == 0 && other.st_ino == self.st_ino &&
-                    other.st_dev == self.st_dev && kill((pid_t)pid, SIGKILL) == 0)
+                if (stat(path, &other) < 0 || other.st_ino != self.st_ino ||
+                    other.st_dev != self.st_dev)
+                        continue;
+                /* a zombie (our own unreaped child) is gone already */
+                snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+                fd = open(path, O_RDONLY | O_CLOEXEC);
+                len = fd >= 0 ? read(fd, st, sizeof(st) - 1) : -1;
+                if (fd >= 0)
+                        close(fd);
+                st[len > 0 ? len : 0] = '\0';
+                state = strrchr(st, ')');
+                if (state && (state[2] == 'Z' || state[2] == 'X'))
+                        continue;
+                if (kill((pid_t)pid, SIGKILL) == 0)
                         n++;
         }
         closedir(d);
         return n;
+}
+
+static unsigned kill_netns_procs(void)
+{
+        unsigned total = 0, quiet = 0;
+
+        for (int i = 0; i < 100 && quiet < 3; i++) {
+                unsigned n = kill_netns_once();
+
+                total += n;
+                quiet = n ? 0 : quiet + 1;
+                usleep(10000);
+        }
+        return total;
 }
 
 static void remove_root(void)
