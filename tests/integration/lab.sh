@@ -39,6 +39,48 @@ else
 	t_fail "lab fails an isolated network that reaches the uplink" "rc=$RC" "$OUT"
 fi
 
+# --qemu: g1 is a real QEMU guest (TCG) booted with its NIC from vnet's fd handoff; the guest
+# is built like the e2e tests' (and shares their cache in the build tree)
+expect_fail "lab --qemu without QEMU names the package" 1 "qemu-system-x86_64 is not installed \(apt-get install qemu-system-x86\)" \
+	env PATH=/nonexistent "$VNET" lab --qemu "$top_srcdir/examples/nat.xml"
+lab_accel=${VNET_LAB_ACCEL:-tcg}
+if ! command -v qemu-system-x86_64 >/dev/null; then
+	t_skip "lab --qemu examples/nat.xml" "qemu-system-x86_64 is not installed (apt-get install qemu-system-x86)"
+elif ! echo '{"execute":"qmp_capabilities"}{"execute":"quit"}' |
+	timeout 30 qemu-system-x86_64 -accel "$lab_accel" -M pc -nodefaults -display none -qmp stdio >/dev/null 2>&1; then
+	t_skip "lab --qemu examples/nat.xml" "qemu-system-x86_64 cannot start a machine with -accel $lab_accel"
+elif ! VNET_GUEST_BUILD= bash "$top_srcdir/tools/vnet-guest-build.sh" --quiet "$top_builddir/tests/e2e" >/dev/null 2>"$TEST_TMP/guest.err"; then
+	t_skip "lab --qemu examples/nat.xml" "cannot build the guest: $(cat "$TEST_TMP/guest.err")"
+else
+	t0=$(date +%s%N)
+	VNET_LAB_CACHE="$top_builddir/tests/e2e" run "$VNET" --json lab --qemu "$top_srcdir/examples/nat.xml"
+	ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+	if printf '%s' "$OUT" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+g1, g2 = d["guests"]
+assert d["ok"], "not ok"
+assert g1["kind"] == "qemu" and g2["kind"] == "netns", "kinds"
+assert g1["address"].startswith("192.168.122.") and g1["leased"], "g1 address"
+assert g1["gateway"] == "ok" and g1["uplink"] == "ok" and g1["seen_as"] == "10.255.0.1" and g1["seen_kind"] == "NAT", "g1 uplink"
+assert g1["dns"] == "ok" and g1["other_guests"] == "ok" and g2["other_guests"] == "ok", "g1 dns/others"
+assert d["left"] == {"links": 0, "rule_tables": 0, "processes": 0}, "left"
+print("g1 %s leased in %.1f s" % (g1["address"], g1["lease_s"]))
+' >"$TEST_TMP/qemu.ok" 2>"$TEST_TMP/qemu.err"; then
+		t_ok "lab --qemu nat.xml: QEMU guest $(cat "$TEST_TMP/qemu.ok"), every cell ok (${ms} ms)"
+	else
+		t_fail "lab --qemu nat.xml: the QEMU guest's cells" "$(tail -n1 "$TEST_TMP/qemu.err")" "$OUT" "$ERR"
+	fi
+	run env VNET_LAB_CACHE="$top_builddir/tests/e2e" "$VNET" lab --qemu "$top_srcdir/examples/isolated.xml"
+	if [ "$RC" -eq 0 ] && printf '%s\n' "$OUT" | grep -qE '^g1 qemu +10\.30\.0\.[0-9]+ +ok [0-9.]+ms +blocked ' &&
+		printf '%s\n' "$ERR" | grep -q 'guest g1: booting QEMU' && printf '%s\n' "$ERR" | grep -q 'guest g1: leased'; then
+		t_ok "lab --qemu isolated.xml: the QEMU guest is blocked from the uplink; progress lines while it boots"
+	else
+		t_fail "lab --qemu isolated.xml" "rc=$RC" "$OUT" "$ERR"
+	fi
+	pgrep -f "vnet.lab=1" >/dev/null && t_fail "no lab QEMU left running" "$(pgrep -af vnet.lab=1)" || t_ok "no lab QEMU left running"
+fi
+
 expect_fail "lab of a bad file" 1 "nonexistent" "$VNET" lab /nonexistent.xml
 [ "$(ip netns list | grep -c '^vnl-')" -eq "$ns_before" ] && t_ok "no lab namespace left" || t_fail "no lab namespace left" "$(ip netns list)"
 [ -z "$(ls -d /tmp/vnet-lab.* 2>/dev/null)" ] && t_ok "no lab files left" || t_fail "no lab files left"
