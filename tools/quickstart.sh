@@ -16,5 +16,11 @@ else
 fi
 VNET=$top/build/default/tools/vnet
 # vnet's main job, safely: the NAT example realized in a throwaway sandbox of network
-# namespaces, checked, torn down (see `vnet lab --help`)
-"$VNET" lab examples/nat.xml
+# namespaces, checked, torn down (see `vnet lab --help`); when QEMU is installed one of the
+# two guests is a real QEMU guest (TCG) with its NIC from vnet's fd handoff
+if command -v qemu-system-x86_64 >/dev/null; then
+	"$VNET" lab --qemu examples/nat.xml
+else
+	echo "quickstart: qemu-system-x86_64 is not installed: both guests are namespaces (apt-get install qemu-system-x86 for a QEMU guest)" >&2
+	"$VNET" lab examples/nat.xml
+fi
