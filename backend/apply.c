@@ -7,6 +7,7 @@
 #include "vnet.h"
 
 #include "dnsmasq.h"
+#include "fault.h"
 #include "forward.h"
 #include "fw.h"
 #include "journal.h"
@@ -23,28 +24,6 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-
-/* ---- fault injection (tests) --------------------------------------------
- * VNET_FAULT=STEP[:errno] makes the step named STEP fail with that errno
- * (default EIO) before it touches anything; VNET_CRASH=STEP kills the
- * process with SIGKILL there. Step names are those `vnet start -v` prints.
- * Only honoured in builds configured with --enable-fault-injection. */
-static int fault_point(const char *step)
-{
-#ifdef VNET_FAULT_INJECTION
-        const char *f = getenv("VNET_FAULT");
-        const char *c = getenv("VNET_CRASH");
-        size_t n = strlen(step);
-
-        if (c && strcmp(c, step) == 0)
-                raise(SIGKILL);
-        if (f && strncmp(f, step, n) == 0 && (f[n] == '\0' || f[n] == ':'))
-                return f[n] == ':' ? -atoi(f + n + 1) : -EIO;
-#else
-        (void)step;
-#endif
-        return 0;
-}
 
 static enum vn_fw_backend resolve_fw(struct vn_ctx *ctx)
 {
@@ -291,7 +270,7 @@ struct run {
 
 #define STEP(run, name)                                                                            \
         do {                                                                                       \
-                int _f = fault_point(name);                                                        \
+                int _f = vn_fault_point(name);                                                     \
                 vn_ctx_log((run)->ctx, "step %s", name);                                           \
                 if (_f < 0)                                                                        \
                         return vn_err(err, _f, "step %s: injected fault: %s", name,                \

@@ -6,9 +6,17 @@
  *
  * Each port type is a row of a small table (create, remove); the record and
  * MAC-index handling around them is shared.
+ *
+ * An add journals before it creates: the record is written (pending=1) with
+ * the link's exact name and the MAC vnet gives it before the link exists, and
+ * rewritten without the flag once the port is complete. So a crash anywhere
+ * leaves either nothing (a tap is persistent only once recorded) or a pending
+ * record that identifies what was made; port-list (under the network's lock,
+ * so no add is running) and destroy remove it. Each step is a fault point.
  */
 #include "config.h"
 
+#include "fault.h"
 #include "port.h"
 #include "vnet.h"
 
@@ -26,6 +34,7 @@
 #include <sys/wait.h>
 
 #include <net/if.h>
+#include <linux/if_tun.h>
 
 const char *vn_port_type_name(enum vn_port_type t)
 {
@@ -131,6 +140,8 @@ static char *port_format(const struct vn_port *p)
                 vn_buf_addf(&b, "netns=%s\npeer=%s\n", p->netns, p->peer);
         if (p->saved_mac[0])
                 vn_buf_addf(&b, "saved_mac=%s\n", p->saved_mac);
+        if (p->pending)
+                vn_buf_addf(&b, "pending=1\n");
         return vn_buf_steal(&b);
 }
 
@@ -179,6 +190,8 @@ static int port_parse(char *text, struct vn_port *p)
                         copy_str(p->peer, sizeof(p->peer), v);
                 } else if (strcmp(l, "saved_mac") == 0) {
                         copy_str(p->saved_mac, sizeof(p->saved_mac), v);
+                } else if (strcmp(l, "pending") == 0) {
+                        p->pending = strcmp(v, "1") == 0;
                 }
         }
         if (!p->ifname[0] || p->type == VN_PORT_AUTO)
@@ -336,6 +349,8 @@ struct port_build {
         uint8_t mac[6];        /* guest MAC */
         struct vn_port *p;     /* being filled */
         bool recorded;         /* the record is written: remove on failure */
+        bool created;          /* the link exists: remove on failure */
+        bool lower_mac_set;    /* passthrough: the lower device has the guest's MAC */
 };
 
 struct port_ops {
@@ -346,12 +361,28 @@ struct port_ops {
         bool (*present)(struct vn_nl *nl, const struct vn_port *p);
 };
 
+/* One step of port-add: `step NAME` in `vnet -v`, and a fault point for the tests. */
+static int port_step(struct vn_ctx *ctx, const char *name, struct vn_error *err)
+{
+        int f = vn_fault_point(name);
+
+        vn_ctx_log(ctx, "step %s", name);
+        if (f < 0)
+                return vn_err(err, f, "port-add step %s: injected fault: %s", name, strerror(-f));
+        return 0;
+}
+
+/* Journal the port (pending) under its current name, before the link it names exists. */
 static int record_now(struct port_build *b, struct vn_error *err)
 {
         int r;
 
         if (!b->dir)
                 return 0;
+        r = port_step(b->ctx, "port-record", err);
+        if (r < 0)
+                return r;
+        b->p->pending = true;
         r = write_record(b->dir, b->p);
         if (r < 0)
                 return vn_err(err, r, "port '%s': cannot write its record in '%s': %s",
@@ -360,31 +391,50 @@ static int record_now(struct port_build *b, struct vn_error *err)
         return 0;
 }
 
-/* MAC, MTU, master, up: the common tail of a tap and a veth's host end. */
+/* Drop the pending record of a name that turned out to be taken. */
+static void unrecord(struct port_build *b)
+{
+        _cleanup_free_ char *path = NULL;
+
+        if (!b->recorded)
+                return;
+        path = vn_asprintf("%s/%s", b->dir, b->p->ifname);
+        if (path)
+                unlink(path);
+        b->recorded = false;
+}
+
+/* MTU, master, up: the common tail of a tap and a veth's host end (its MAC is already set). */
 static int attach_to_bridge(struct port_build *b, struct vn_error *err)
 {
         struct vn_port *p = b->p;
         struct vn_link_info br;
-        uint8_t host[6];
         int r;
 
-        vn_port_host_mac(b->mac, host);
-        vn_mac_format(host, p->host_mac);
-        r = vn_link_set_mac(b->nl, p->ifname, host, err);
-        if (r < 0)
-                return r;
         r = vn_link_get(b->nl, b->bridge, &br, err);
         if (r < 0)
                 return r;
         if (br.mtu) { /* before enslaving, so the bridge's MTU does not drop to the port's */
-                r = vn_link_set_mtu(b->nl, p->ifname, br.mtu, err);
+                r = port_step(b->ctx, "port-mtu", err);
+                if (r == 0)
+                        r = vn_link_set_mtu(b->nl, p->ifname, br.mtu, err);
                 if (r < 0)
                         return r;
         }
-        r = vn_link_set_master(b->nl, p->ifname, b->bridge, err);
+        r = port_step(b->ctx, "port-master", err);
+        if (r == 0)
+                r = vn_link_set_master(b->nl, p->ifname, b->bridge, err);
+        if (r == 0)
+                r = port_step(b->ctx, "port-up", err);
         if (r < 0)
                 return r;
         return vn_link_set_up(b->nl, p->ifname, true, err);
+}
+
+static void host_mac_of(struct port_build *b, uint8_t host[6])
+{
+        vn_port_host_mac(b->mac, host);
+        vn_mac_format(host, b->p->host_mac);
 }
 
 static int tap_create(struct port_build *b, struct vn_error *err)
@@ -392,6 +442,7 @@ static int tap_create(struct port_build *b, struct vn_error *err)
         const struct vn_port_opts *o = b->o;
         struct vn_port *p = b->p;
         unsigned flags = 0;
+        uint8_t host[6];
         int r;
 
         if (!o->persist && !o->keep_fds)
@@ -401,17 +452,31 @@ static int tap_create(struct port_build *b, struct vn_error *err)
                 return vn_err(err, -EEXIST, "interface '%s' already exists", o->ifname);
         if (o->vnet_hdr)
                 flags |= VN_TAP_VNET_HDR;
-        if (o->persist)
-                flags |= VN_TAP_PERSIST;
         if (o->cloexec || !o->keep_fds)
                 flags |= VN_TAP_CLOEXEC;
-        r = vn_tap_open(o->ifname ? o->ifname : "vnet%d", p->queues, flags, p->fds, p->ifname, err);
+        /* not persistent yet: until it is recorded, our fds are all that keep it */
+        r = port_step(b->ctx, "port-tap", err);
+        if (r == 0)
+                r = vn_tap_open(o->ifname ? o->ifname : "vnet%d", p->queues, flags, p->fds,
+                                p->ifname, err);
         if (r < 0)
                 return r;
+        b->created = true;
         p->n_fds = p->queues;
         p->persist = o->persist;
         copy_str(p->link, sizeof(p->link), b->bridge);
-        r = record_now(b, err);
+        host_mac_of(b, host); /* before the record, which identifies the link by it */
+        r = port_step(b->ctx, "port-mac", err);
+        if (r == 0)
+                r = vn_link_set_mac(b->nl, p->ifname, host, err);
+        if (r == 0)
+                r = record_now(b, err);
+        if (r == 0 && o->persist) {
+                r = port_step(b->ctx, "port-persist", err);
+                if (r == 0 && ioctl(p->fds[0], TUNSETPERSIST, 1) < 0)
+                        r = vn_err(err, -errno, "tap '%s': persist: %s", p->ifname,
+                                   strerror(errno));
+        }
         if (r == 0)
                 r = attach_to_bridge(b, err);
         return r;
@@ -482,6 +547,16 @@ static int pick_lower(struct port_build *b, const char **out, struct vn_error *e
         return 0;
 }
 
+/* Put back the lower device's own MAC (passthrough), when vnet changed it. */
+static void lower_mac_restore(struct port_build *b)
+{
+        uint8_t m[6];
+
+        if (b->lower_mac_set && vn_mac_parse(b->p->saved_mac, m) == 0 &&
+            vn_link_set_mac(b->nl, b->p->link, m, &(struct vn_error){0}) == 0)
+                b->lower_mac_set = false;
+}
+
 static int macvtap_create(struct port_build *b, struct vn_error *err)
 {
         const struct vn_port_opts *o = b->o;
@@ -489,7 +564,7 @@ static int macvtap_create(struct port_build *b, struct vn_error *err)
         const char *lower = NULL;
         bool passthru = b->mode == VN_FWD_PASSTHROUGH;
         unsigned flags = 0;
-        int r;
+        int r = -EEXIST;
 
         if (b->mode != VN_FWD_BRIDGE && b->mode != VN_FWD_VEPA && b->mode != VN_FWD_PRIVATE &&
             !passthru)
@@ -502,32 +577,56 @@ static int macvtap_create(struct port_build *b, struct vn_error *err)
                 return r;
         copy_str(p->link, sizeof(p->link), lower);
         copy_str(p->mode, sizeof(p->mode), vn_fwd_mode_name(b->mode));
+        /* the guest's own MAC (passthrough: the macvtap inherits the device's, which becomes
+         * the guest's) */
+        copy_str(p->host_mac, sizeof(p->host_mac), p->mac);
         if (passthru) {
-                /* the macvtap inherits the device's MAC: give the device the guest's, and
-                 * remember the device's own to put it back */
                 struct vn_link_info li;
 
                 r = vn_link_get(b->nl, lower, &li, err);
                 if (r < 0)
                         return r;
-                vn_mac_format(li.mac, p->saved_mac);
-                r = vn_link_set_mac(b->nl, lower, b->mac, err);
+                vn_mac_format(li.mac, p->saved_mac); /* recorded before it is changed */
+        }
+        /* name chosen here rather than by the kernel, so that it is recorded first */
+        r = -EEXIST;
+        for (int attempt = 0; attempt < 16 && r == -EEXIST; attempt++) {
+                struct vn_error e2 = {0};
+
+                unrecord(b);
+                if (o->ifname)
+                        copy_str(p->ifname, sizeof(p->ifname), o->ifname);
+                else if ((r = vn_link_free_name(b->nl, "macvtap%u", p->ifname, err)) < 0)
+                        return r;
+                r = record_now(b, err);
                 if (r < 0)
                         return r;
-        }
-        r = vn_macvtap_create(b->nl, o->ifname ? o->ifname : "macvtap%u", lower,
-                              macvtap_modes[b->mode], passthru ? NULL : b->mac, p->ifname, err);
-        if (r < 0) {
-                if (passthru) {
-                        uint8_t m[6];
-
-                        if (vn_mac_parse(p->saved_mac, m) == 0)
-                                vn_link_set_mac(b->nl, lower, m, &(struct vn_error){0});
+                if (passthru && !b->lower_mac_set) {
+                        r = port_step(b->ctx, "port-lower-mac", err);
+                        if (r == 0)
+                                r = vn_link_set_mac(b->nl, lower, b->mac, err);
+                        if (r < 0)
+                                return r;
+                        b->lower_mac_set = true;
                 }
+                r = port_step(b->ctx, "port-macvtap", err);
+                if (r < 0)
+                        break;
+                r = vn_macvtap_create(b->nl, p->ifname, lower, macvtap_modes[b->mode],
+                                      passthru ? NULL : b->mac, p->ifname, &e2);
+                if (r < 0 && (r != -EEXIST || o->ifname)) {
+                        r = vn_err(err, r, "%s", e2.msg);
+                        break;
+                }
+        }
+        if (r == -EEXIST && !o->ifname)
+                r = vn_err(err, r, "no free macvtapN name");
+        if (r < 0) {
+                lower_mac_restore(b);
                 return r;
         }
-        copy_str(p->host_mac, sizeof(p->host_mac), p->mac); /* the guest's own */
-        r = record_now(b, err);
+        b->created = true;
+        r = port_step(b->ctx, "port-up", err);
         if (r == 0)
                 r = vn_link_set_up(b->nl, p->ifname, true, err);
         if (r < 0)
@@ -538,7 +637,9 @@ static int macvtap_create(struct port_build *b, struct vn_error *err)
                 flags |= VN_TAP_VNET_HDR;
         if (o->cloexec)
                 flags |= VN_TAP_CLOEXEC;
-        r = vn_macvtap_open(b->nl, p->ifname, p->queues, flags, p->fds, err);
+        r = port_step(b->ctx, "port-open", err);
+        if (r == 0)
+                r = vn_macvtap_open(b->nl, p->ifname, p->queues, flags, p->fds, err);
         if (r == 0)
                 p->n_fds = p->queues;
         return r;
@@ -609,6 +710,7 @@ static int netns_create(struct port_build *b, struct vn_error *err)
         struct vn_port *p = b->p;
         const char *peer = o->ifname ? o->ifname : "eth0";
         _cleanup_close_ int nsfd = -1;
+        uint8_t host[6];
         int r = -EEXIST;
 
         if (!vn_ifname_valid(peer))
@@ -616,14 +718,23 @@ static int netns_create(struct port_build *b, struct vn_error *err)
         nsfd = open_netns(o->netns, err);
         if (nsfd < 0)
                 return nsfd;
-        /* the host end takes the first free vnetN, shared with taps */
+        copy_str(p->link, sizeof(p->link), b->bridge);
+        copy_str(p->netns, sizeof(p->netns), o->netns);
+        copy_str(p->peer, sizeof(p->peer), peer);
+        host_mac_of(b, host); /* set at creation: the record identifies the link by it */
+        /* the host end takes the first free vnetN, shared with taps; recorded before it exists */
         for (int attempt = 0; attempt < 16 && r == -EEXIST; attempt++) {
                 struct vn_error e2 = {0};
 
+                unrecord(b);
                 r = vn_link_free_name(b->nl, "vnet%u", p->ifname, err);
+                if (r == 0)
+                        r = record_now(b, err);
+                if (r == 0)
+                        r = port_step(b->ctx, "port-veth", err);
                 if (r < 0)
                         return r;
-                r = vn_veth_create(b->nl, p->ifname, peer, nsfd, b->mac, &e2);
+                r = vn_veth_create_mac(b->nl, p->ifname, host, peer, nsfd, b->mac, &e2);
                 if (r < 0 && r != -EEXIST)
                         return vn_err(err, r, "%s", e2.msg);
                 if (r == -EEXIST && vn_link_index(b->nl, p->ifname) < 0)
@@ -633,12 +744,10 @@ static int netns_create(struct port_build *b, struct vn_error *err)
         }
         if (r < 0)
                 return vn_err(err, r, "no free vnetN name");
-        copy_str(p->link, sizeof(p->link), b->bridge);
-        copy_str(p->netns, sizeof(p->netns), o->netns);
-        copy_str(p->peer, sizeof(p->peer), peer);
-        r = record_now(b, err);
+        b->created = true;
+        r = attach_to_bridge(b, err);
         if (r == 0)
-                r = attach_to_bridge(b, err);
+                r = port_step(b->ctx, "port-peer-up", err);
         if (r == 0 && netns_link_up(nsfd, peer) < 0)
                 r = vn_err(err, -EIO, "namespace '%s': cannot bring '%s' up", o->netns, peer);
         return r;
@@ -707,6 +816,7 @@ static int add_locked(struct vn_ctx *ctx, struct vn_nl *nl, const char *name,
         enum vn_port_type type = o->type;
         const struct vn_plan *pl;
         char holder[16] = "";
+        bool made_dir = false;
         int r;
 
         memset(&p, 0, sizeof(p));
@@ -739,10 +849,9 @@ static int add_locked(struct vn_ctx *ctx, struct vn_nl *nl, const char *name,
                 p.type = VN_PORT_TAP;
                 r = tap_create(&b, err);
                 if (r < 0) {
-                        if (p.ifname[0])
+                        vn_port_close_fds(&p); /* first: a tap is not deletable while attached */
+                        if (b.created)
                                 link_remove(nl, &p, &(struct vn_error){0});
-                        for (unsigned i = 0; i < p.n_fds; i++)
-                                close(p.fds[i]);
                         return r;
                 }
                 if (!o->keep_fds)
@@ -776,6 +885,7 @@ static int add_locked(struct vn_ctx *ctx, struct vn_nl *nl, const char *name,
         b.pool = pl->check_devs;
         b.n_pool = pl->n_check_devs;
         b.mode = pl->mode;
+        made_dir = access(pn.dir, F_OK) < 0;
         r = vn_mkdir_p(pn.dir, 0755);
         if (r < 0) {
                 r = vn_err(err, r, "cannot create '%s': %s", pn.dir, strerror(-r));
@@ -800,6 +910,8 @@ static int add_locked(struct vn_ctx *ctx, struct vn_nl *nl, const char *name,
                 goto out;
         }
         r = port_ops[type].create(&b, err);
+        if (r == 0)
+                r = port_step(ctx, "port-index", err);
         if (r == 0) {
                 char path[512];
 
@@ -807,14 +919,26 @@ static int add_locked(struct vn_ctx *ctx, struct vn_nl *nl, const char *name,
                 if (symlink(p.ifname, path) < 0)
                         r = vn_err(err, -errno, "cannot index MAC %s: %s", p.mac, strerror(errno));
         }
+        if (r == 0)
+                r = port_step(ctx, "port-commit", err);
+        if (r == 0) {
+                p.pending = false; /* complete: the record loses its pending flag */
+                r = write_record(pn.dir, &p);
+                if (r < 0)
+                        r = vn_err(err, r, "port '%s': cannot write its record in '%s': %s",
+                                   p.ifname, pn.dir, strerror(-r));
+        }
         if (r < 0) {
-                /* undo: the first error stays the one reported */
-                if (p.ifname[0])
+                /* undo in reverse; the first error stays the one reported */
+                vn_port_close_fds(&p); /* first: a tap is not deletable while attached */
+                if (b.created)
                         port_ops[type].remove(nl, &p, &(struct vn_error){0});
-                for (unsigned i = 0; i < p.n_fds; i++)
-                        close(p.fds[i]);
+                else
+                        lower_mac_restore(&b);
                 if (b.recorded)
                         drop_record(pn.dir, &p);
+                if (made_dir)
+                        rmdir(pn.dir);
                 goto out;
         }
         if (!o->keep_fds)
@@ -894,6 +1018,8 @@ int vn_port_del(struct vn_ctx *ctx, const char *net, const char *ifname, struct 
                 r = vn_nl_open(&nl, err);
         if (r == 0)
                 r = remove_port(nl, dir, &p, err);
+        if (r == 0)
+                rmdir(dir); /* only when that was the last port */
         vn_unlock(lock);
         return r;
 }
@@ -934,6 +1060,15 @@ int vn_port_list(struct vn_ctx *ctx, const char *net, struct vn_port **out, size
 
                 if (read_record(dir, names[i], p) < 0)
                         continue;
+                if (p->pending) {
+                        /* an add that died half-way (we hold the lock, so none is running):
+                         * undo what it recorded */
+                        vn_ctx_log(ctx, "undo interrupted port-add of %s", p->ifname);
+                        if (remove_port(nl, dir, p, &(struct vn_error){0}) == 0) {
+                                gone++;
+                                continue;
+                        }
+                }
                 if (!port_ops[p->type].present(nl, p)) {
                         drop_record(dir, p); /* the kernel already ended it */
                         if (p->saved_mac[0])
@@ -950,6 +1085,9 @@ int vn_port_list(struct vn_ctx *ctx, const char *net, struct vn_port **out, size
                 cnt++;
         }
         vn_strv_free(names, nn);
+        if (r == 0 && cnt == 0)
+                rmdir(dir); /* a network without ports has no dir (an add may have died
+                             * between making it and recording) */
         vn_unlock(lock);
         if (r < 0) {
                 port_free_list(v);

@@ -64,6 +64,7 @@ struct vn_port {
         char saved_mac[VN_MAC_STRLEN]; /* passthrough: the lower device's MAC to restore */
         int fds[VN_PORT_MAX_QUEUES];   /* with keep_fds: the queue fds; else -1 */
         unsigned n_fds;
+        bool pending; /* recorded before its link exists: an add not (yet) complete */
 };
 
 /**
