@@ -40,14 +40,14 @@ static int cmd_peer_add(struct cli *cli, int argc, char **argv);
 static int cmd_peer_del(struct cli *cli, int argc, char **argv);
 
 const struct cli_cmd cli_overlay_cmds[] = {
-    {"overlay-peer-add", cmd_peer_add, "overlay-peer-add NAME ADDRESS",
+    {"overlay-peer-add", cmd_peer_add, "NAME ADDRESS",
      "add a VTEP to a running overlay network",
      "Adds the VTEP ADDRESS to the running network NAME without disturbing traffic\n"
      "between the others: the underlay firewall accepts its VXLAN packets, and a static\n"
      "(type='vxlan') overlay floods to it (an all-zeros FDB entry on the vxlan link).\n"
      "Under type='evpn' BGP builds the flood list; only the firewall changes.\n"
      "The change is live only: add <vnet:peer> to the definition to keep it.\n"},
-    {"overlay-peer-del", cmd_peer_del, "overlay-peer-del NAME ADDRESS",
+    {"overlay-peer-del", cmd_peer_del, "NAME ADDRESS",
      "remove a VTEP from a running overlay network",
      "Removes the VTEP ADDRESS from the running network NAME: its flood entry (static\n"
      "overlays) and its firewall element. Live only, as overlay-peer-add.\n"},
