@@ -10,9 +10,16 @@
 #      network (examples/nat.xml, vnet's documented defaults), from launching
 #      `vnet qemu` until the guest prints its DHCP lease.
 #
-# Usage: bench/run.sh [--no-libvirt] [--no-guest] [--guest-reps N] [vnet-bench options]
+# Usage: bench/run.sh [--no-libvirt] [--no-guest] [--guest-reps N] [--raise-inotify N]
+#                     [vnet-bench options]
 # (vnet-bench options: --reps N, --modes LIST, --scale LIST, --libvirt-scale LIST,
 # --ports LIST, --batch LIST, --no-limit, --quick; see bench/vnet-bench --help)
+#
+# --raise-inotify N: every dnsmasq (vnet's, run as nobody) holds an inotify instance (it
+# watches resolv.conf), and fs.inotify.max_user_instances (128 by default) is per user and
+# machine-wide, so more than ~125 networks need it raised: this raises it to N for the run
+# and puts the old value back on exit (make bench-full does; nothing else on the machine is
+# changed).
 #
 # Everything runs in namespaces this script (or vnet-bench) creates; they and every
 # process in them (libvirtd, dnsmasq, QEMU) are removed on exit, failure or interrupt.
@@ -24,12 +31,13 @@ VNET=${VNET:-$top_builddir/tools/vnet}
 BENCH=${BENCH:-$top_builddir/bench/vnet-bench}
 export top_srcdir top_builddir VNET
 
-libvirt=1 guest=1 guest_reps=5 args=()
+libvirt=1 guest=1 guest_reps=5 inotify=0 args=()
 while [ $# -gt 0 ]; do
 	case $1 in
 	--no-libvirt) libvirt=0 ;;
 	--no-guest) guest=0 ;;
 	--guest-reps) guest_reps=$2; shift ;;
+	--raise-inotify) inotify=$2; shift ;;
 	--quick) args+=("$1"); guest_reps=1 ;;
 	*) args+=("$1") ;;
 	esac
@@ -46,6 +54,15 @@ done
 
 . "$top_srcdir/tests/integration/lib.sh" # setup_ns, mktemp_dir, busywait; trap cleanup_all
 . "$top_srcdir/tests/libvirtd-sandbox.sh"
+
+INOTIFY=/proc/sys/fs/inotify/max_user_instances
+inotify_old=""
+restore_inotify() { [ -z "$inotify_old" ] || echo "$inotify_old" >"$INOTIFY"; }
+trap 'cleanup_all; restore_inotify' EXIT
+if [ "$inotify" -gt 0 ] && [ "$(cat "$INOTIFY")" -lt "$inotify" ]; then
+	inotify_old=$(cat "$INOTIFY")
+	echo "$inotify" >"$INOTIFY" && echo "# fs.inotify.max_user_instances $inotify_old -> $inotify for this run"
+fi
 
 # stats WHAT VALUES...: the same line format as vnet-bench
 stats() {
@@ -90,7 +107,8 @@ lvsb_stop
 
 # ---------------------------------------------------------------- 3. guest boot-to-lease
 [ "$guest" = 1 ] || exit 0
-. "$top_srcdir/tests/e2e/lib.sh" # e2e_need_qemu, e2e_build_guest, qemu_cmd; trap e2e_cleanup
+. "$top_srcdir/tests/e2e/lib.sh" # e2e_need_qemu, e2e_build_guest, qemu_cmd
+trap 'e2e_cleanup; restore_inotify' EXIT # e2e_cleanup kills QEMU, then cleanup_all
 if ! why=$(e2e_need_qemu 2>&1); then
 	echo "skip guest boot_to_lease reason=\"${why#SKIP: }\""
 	exit 0

@@ -90,33 +90,56 @@ static void print_ratio(const char *what, const char *ab, double a, double b)
         fflush(stdout);
 }
 
-/* Run argv quietly (stdout and, unless BENCH_VERBOSE, stderr to /dev/null); returns the
- * elapsed ms, or -1 when it fails. */
+static char last_err[256]; /* the first line the last failing command wrote to stderr */
+
+/* Run argv quietly (stdout to /dev/null, stderr to a file, shown with BENCH_VERBOSE); returns
+ * the elapsed ms, or -1 when it fails (then last_err says why). */
 static double run_argv(char *const *argv)
 {
-        uint64_t t0 = vn_now_ns();
-        int st;
-        pid_t pid = fork();
+        char errpath[300];
+        uint64_t t0;
+        int st, errfd;
+        pid_t pid;
 
-        if (pid < 0)
+        snprintf(errpath, sizeof(errpath), "%s/.stderr", root);
+        errfd = open(errpath, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        t0 = vn_now_ns();
+        pid = fork();
+        if (pid < 0) {
+                if (errfd >= 0)
+                        close(errfd);
                 return -1;
+        }
         if (pid == 0) {
                 int devnull = open("/dev/null", O_RDWR);
 
                 if (devnull >= 0) {
                         dup2(devnull, 0);
                         dup2(devnull, 1);
-                        if (!getenv("BENCH_VERBOSE"))
-                                dup2(devnull, 2);
+                        dup2(errfd >= 0 ? errfd : devnull, 2);
                 }
                 execvp(argv[0], argv);
                 _exit(127);
         }
         while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
                 ;
+        t0 = vn_now_ns() - t0;
+        last_err[0] = '\0';
+        if (errfd >= 0) {
+                ssize_t n = pread(errfd, last_err, sizeof(last_err) - 1, 0);
+
+                last_err[n > 0 ? n : 0] = '\0';
+                if (n > 0 && getenv("BENCH_VERBOSE"))
+                        fputs(last_err, stderr);
+                last_err[strcspn(last_err, "\n")] = '\0';
+                for (char *c = last_err; *c; c++)
+                        if (*c == '"')
+                                *c = '\'';
+                close(errfd);
+        }
         if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
                 return -1;
-        return (double)(vn_now_ns() - t0) / 1e6;
+        return (double)t0 / 1e6;
 }
 
 /* `vnet --root ROOT A1 A2` */
@@ -316,13 +339,13 @@ static bool rep_front(const char *who, const char *m, unsigned i, struct series 
         double t = run(strcmp(who, "vnet") ? "net-start" : "start", m);
 
         if (t < 0) {
-                printf("%s %s error=start-failed rep=%u\n", who, m, i);
+                printf("%s %s error=start-failed rep=%u reason=\"%s\"\n", who, m, i, last_err);
                 return false;
         }
         s->st[s->ns++] = t;
         t = run(strcmp(who, "vnet") ? "net-destroy" : "destroy", m);
         if (t < 0) {
-                printf("%s %s error=destroy-failed rep=%u\n", who, m, i);
+                printf("%s %s error=destroy-failed rep=%u reason=\"%s\"\n", who, m, i, last_err);
                 return false;
         }
         s->de[s->nd++] = t;
@@ -466,12 +489,12 @@ static void bench_scale(unsigned n, bool with_libvirt)
                 snprintf(name, sizeof(name), "s%u", i);
                 snprintf(bridge, sizeof(bridge), "vns%u", i);
                 if (define(name, "nat", bridge, 100 + i / 250, i % 250, &lv) < 0) {
-                        printf("vnet scale n=%u error=define-failed i=%u\n", n, i);
+                        printf("vnet scale n=%u error=define-failed i=%u reason=\"%s\"\n", n, i, last_err);
                         break;
                 }
                 st[ns] = run_vnet("start", name);
                 if (st[ns] < 0) {
-                        printf("vnet scale n=%u error=start-failed i=%u\n", n, i);
+                        printf("vnet scale n=%u error=start-failed i=%u reason=\"%s\"\n", n, i, last_err);
                         run_vnet("undefine", name);
                         break;
                 }
@@ -479,7 +502,7 @@ static void bench_scale(unsigned n, bool with_libvirt)
                 if (lv) {
                         lst[lns] = run_virsh("net-start", name);
                         if (lst[lns] < 0) {
-                                printf("libvirt scale n=%u error=start-failed i=%u\n", n, i);
+                                printf("libvirt scale n=%u error=start-failed i=%u reason=\"%s\"\n", n, i, last_err);
                                 lv = false;
                         } else {
                                 lns++;
