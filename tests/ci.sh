@@ -36,6 +36,13 @@ build build/sanitizers --enable-fault-injection --enable-sanitizers || exit 1
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 check build/sanitizers
 echo "== valgrind: unit tests"
 (cd build/default && make -s check-valgrind) && echo "valgrind: unit tests clean" || status=1
+echo "== fuzz: the XML parser for 60 s under ASan+UBSan (libFuzzer)"
+fz=0
+(cd build/default && make -s fuzz FUZZ_SECONDS=60 >fuzz.out 2>&1) || fz=1
+execs=$(sed -n 's/^Done \([0-9]*\) runs.*/\1/p' build/default/fuzz.out)
+crashes=$(ls build/default | grep -cE '^(crash|leak|timeout|oom|slow-unit)-')
+echo "fuzz: execs=${execs:-0} crashes=$crashes"
+[ "$fz" -eq 0 ] && [ -n "$execs" ] || { tail -n 40 build/default/fuzz.out; status=1; }
 
 # One closing line over both builds, counting test cases: each "TEST: … [ OK ]" line of the
 # shell tests and each cmocka case. A test program that failed without naming a case still
