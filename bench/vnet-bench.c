@@ -10,7 +10,7 @@
  *   vnet nat start median_ms=12.1 min_ms=11.0 max_ms=15.2 n=20
  *   ratio nat start libvirt/vnet=9.80
  *
- * Options: --reps N (20), --scale 1,10,100 (network counts), --vnet PATH,
+ * Options: --reps N (20), --scale 1,10,50,100 (network counts), --vnet PATH,
  * --modes nat,route,isolated,open,bridge, --ports LIST, --no-limit, --quick,
  * --virsh 'CMD...' (a virsh command line, split at blanks, e.g.
  * 'nsenter -t PID -m -n virsh -q -c qemu:///system'), --libvirt-scale 10,50.
@@ -973,7 +973,7 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
-        const char *modes = "nat,route,isolated,open,bridge", *scale = "1,10,100";
+        const char *modes = "nat,route,isolated,open,bridge", *scale = "1,10,50,100";
         const char *ports = "1,100,1000"; /* --ports LIST: guest ports per network */
         const char *lv_scale = "10,50";    /* --libvirt-scale LIST: sizes libvirt runs too */
         const char *batch = NULL;          /* --batch LIST: limit batch sizes (default: scale) */
