@@ -176,7 +176,9 @@ static int write_net(const char *path, const char *name, const char *mode, const
         fprintf(f, "<network>\n  <name>%s</name>\n", name);
         if (strcmp(mode, "isolated") != 0)
                 fprintf(f, "  <forward mode='%s'/>\n", strcmp(mode, "hostbridge") ? mode : "bridge");
-        fprintf(f, "  <bridge name='%s' stp='off'/>\n", bridge);
+        /* stp/delay are for bridges the network creates (libvirt refuses them otherwise) */
+        fprintf(f, "  <bridge name='%s'%s/>\n", bridge,
+                strcmp(mode, "hostbridge") ? " stp='off'" : "");
         if (strcmp(mode, "hostbridge") != 0)
                 fprintf(f,
                         "  <ip address='10.%u.%u.1' prefix='24'>\n    <dhcp>\n      <range "

@@ -17,7 +17,7 @@ chmod 755 "$D/fake-virsh"
 before=$(pgrep -fc '/tmp/vnet-bench\.')
 
 run env BENCH="$BENCH" bash "$top_srcdir/bench/run.sh" --no-libvirt --no-guest --reps 2 \
-	--modes nat,isolated --scale 1,2 --libvirt-scale 2 --batch 2 --ports 1 --virsh "$D/fake-virsh"
+	--modes nat,isolated,bridge --scale 1,2 --libvirt-scale 2 --batch 2 --ports 1 --virsh "$D/fake-virsh"
 [ "$RC" -eq 0 ] && t_ok "bench/run.sh exits 0" || t_fail "bench/run.sh exits 0" "rc=$RC" "$ERR"
 
 num='[0-9]+(\.[0-9]+)?'
@@ -31,7 +31,7 @@ has() { printf '%s\n' "$OUT" | grep -qE "^$1"; }
 for l in "vnet nat start median_ms" "vnet nat destroy median_ms" "vnet isolated start median_ms" \
 	"libvirt nat start median_ms" "limit nat start median_ms" "limit nat destroy median_ms" \
 	"ratio nat start libvirt/vnet=" "ratio nat destroy libvirt/vnet=" "ratio nat start vnet/limit=" \
-	"ratio isolated start libvirt/vnet=" \
+	"ratio isolated start libvirt/vnet=" "vnet bridge start median_ms" "ratio bridge destroy libvirt/vnet=" \
 	"vnet scale n=2 start_each median_ms" "vnet scale n=2 start_total_ms" "vnet scale n=2 destroy_total_ms" \
 	"vnet scale n=2 rules_on_forward_path_last=" "libvirt scale n=2 start_total_ms" \
 	"ratio scale n=2 start_total libvirt/vnet=" "limit batch n=2 links_delete_each_total_ms" \
