@@ -188,10 +188,11 @@ static int exit_errno(int status)
 }
 
 /**
- * vn_dnsmasq_start: run `dnsmasq --conf-file=CONF` and wait until its pid
+ * dnsmasq_start_once: run `dnsmasq --conf-file=CONF` and wait until its pid
  * file names a live dnsmasq of ours.
  */
-int vn_dnsmasq_start(const char *conf_path, const char *pid_path, pid_t *pid, struct vn_error *err)
+static int dnsmasq_start_once(const char *conf_path, const char *pid_path, pid_t *pid,
+                              struct vn_error *err)
 {
         const char *bin = vn_dnsmasq_path();
         _cleanup_free_ char *conf_arg = NULL;
@@ -325,4 +326,24 @@ int vn_dnsmasq_reload(pid_t pid, const char *conf_path, struct vn_error *err)
         if (kill(pid, SIGHUP) < 0)
                 return vn_err(err, -errno, "dnsmasq pid %ld: %s", (long)pid, strerror(errno));
         return 0;
+}
+
+/**
+ * vn_dnsmasq_start: start it (see dnsmasq.h). dnsmasq lists the host's interfaces at startup
+ * and gives up ("failed to find list of interfaces: No such device") when one vanishes
+ * mid-listing — another network being destroyed at that moment. That is transient: try again,
+ * a few times.
+ */
+int vn_dnsmasq_start(const char *conf_path, const char *pid_path, pid_t *pid, struct vn_error *err)
+{
+        for (int attempt = 0;; attempt++) {
+                struct vn_error e = {0};
+                int r = dnsmasq_start_once(conf_path, pid_path, pid, &e);
+
+                if (r == 0)
+                        return 0;
+                if (attempt >= 4 || !strstr(e.msg, "failed to find list of interfaces"))
+                        return vn_err(err, r, "%s", e.msg);
+                usleep(10000u << attempt);
+        }
 }
