@@ -21,6 +21,7 @@
 #include "vnet.h"
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -207,22 +208,57 @@ static int ns_add(const char *name, int *fd, struct vn_error *err)
 }
 
 /* Kill what still runs in the namespace, then delete it. */
+/* Kill what still runs in the namespace, then delete it. The processes are found by comparing
+ * /proc/PID/ns/net with the namespace itself — no helper command whose time limit a loaded
+ * host could exceed, leaving a dnsmasq alive in a namespace that no longer has a name. */
+static void ns_kill_all(const char *name)
+{
+        char path[128], link[64], want[64];
+        struct stat st;
+        DIR *d;
+        struct dirent *de;
+
+        snprintf(path, sizeof(path), "/run/netns/%s", name);
+        if (stat(path, &st) < 0)
+                return;
+        snprintf(want, sizeof(want), "net:[%lu]", (unsigned long)st.st_ino);
+        for (int pass = 0; pass < 3; pass++) {
+                bool any = false;
+
+                d = opendir("/proc");
+                if (!d)
+                        return;
+                while ((de = readdir(d))) {
+                        pid_t pid = (pid_t)atoi(de->d_name);
+                        ssize_t n;
+
+                        if (pid <= 1 || pid == getpid())
+                                continue;
+                        snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
+                        n = readlink(path, link, sizeof(link) - 1);
+                        if (n <= 0)
+                                continue;
+                        link[n] = '\0';
+                        if (strcmp(link, want) == 0) {
+                                kill(pid, SIGKILL);
+                                any = true;
+                        }
+                }
+                closedir(d);
+                if (!any)
+                        return;
+                usleep(20000);
+        }
+}
+
 static void ns_del(const char *name)
 {
-        const char *pids[] = {"ip", "netns", "pids", name, NULL};
         const char *del[] = {"ip", "netns", "del", name, NULL};
-        char out[4096];
 
         if (!name[0])
                 return;
-        if (run(-1, pids, NULL, out, sizeof(out), 3000) == 0) {
-                char *save = NULL;
-
-                for (char *t = strtok_r(out, " \n", &save); t; t = strtok_r(NULL, " \n", &save))
-                        if (atoi(t) > 1)
-                                kill(atoi(t), SIGKILL);
-        }
-        run(-1, del, NULL, NULL, 0, 5000);
+        ns_kill_all(name);
+        run(-1, del, NULL, NULL, 0, 30000);
 }
 
 static int enter(int nsfd, struct vn_error *err)
