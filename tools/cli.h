@@ -32,11 +32,11 @@ struct cli_cmd {
         const char *help; /* full text for `vnet CMD --help` */
 };
 
-extern const struct cli_cmd cli_net_cmds[];  /* cmd-net.c: definitions */
-extern const struct cli_cmd cli_run_cmds[];  /* cmd-run.c: running networks */
-extern const struct cli_cmd cli_port_cmds[]; /* cmd-port.c: guest ports, QEMU */
-extern const struct cli_cmd cli_fwd_cmds[];  /* cmd-forward.c: port forwards */
-extern const struct cli_cmd cli_lab_cmds[];  /* cmd-lab.c: vnet lab */
+extern const struct cli_cmd cli_net_cmds[];     /* cmd-net.c: definitions */
+extern const struct cli_cmd cli_run_cmds[];     /* cmd-run.c: running networks */
+extern const struct cli_cmd cli_port_cmds[];    /* cmd-port.c: guest ports, QEMU */
+extern const struct cli_cmd cli_fwd_cmds[];     /* cmd-forward.c: port forwards */
+extern const struct cli_cmd cli_lab_cmds[];     /* cmd-lab.c: vnet lab */
 extern const struct cli_cmd cli_overlay_cmds[]; /* cmd-overlay.c: overlay peers */
 
 /* A command's options: --name, --name=value, --name value. */
@@ -51,10 +51,16 @@ struct cli_opt {
 int cli_parse_opts(const struct cli_cmd *cmd, int argc, char **argv, const struct cli_opt *opts,
                    char **pos, int max_pos);
 
+/* Exactly one positional argument (`what` names it in the usage error), then the context:
+ * returns EXIT_OK with *arg and *ctx set, or the exit status the command should return. */
+int cli_one(struct cli *cli, const struct cli_cmd *cmd, int argc, char **argv,
+            const struct cli_opt *opts, const char *what, char **arg, struct vn_ctx **ctx);
+
 int cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Print err (or strerror(code)) as "vnet: error: ..." and return EXIT_USER. */
 int cli_fail(const struct vn_error *err, int code);
-int cli_usage(const struct cli_cmd *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int cli_usage(const struct cli_cmd *cmd, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 /* Handles --help for a command: returns true when help was printed. */
 bool cli_want_help(const struct cli_cmd *cmd, int argc, char **argv);
 struct vn_ctx *cli_ctx(struct cli *cli, struct vn_error *err);

@@ -23,10 +23,10 @@ static int cmd_validate(struct cli *cli, int argc, char **argv)
         int n, failed = 0;
 
         const struct cli_opt opts[] = {
-                {"--print", false, NULL, &print},
-                {"--schema-dir", true, &schema_dir, NULL},
-                {"--no-schema", false, NULL, &no_schema},
-                {0},
+            {"--print", false, NULL, &print},
+            {"--schema-dir", true, &schema_dir, NULL},
+            {"--no-schema", false, NULL, &no_schema},
+            {0},
         };
         n = cli_parse_opts(cmd, argc, argv, opts, files, 256);
         if (n < 0)
@@ -85,16 +85,11 @@ static int cmd_define(struct cli *cli, int argc, char **argv)
         struct vn_ctx *ctx;
         char *files[1];
         bool updated = false;
-        int n, r;
+        int r;
 
-        n = cli_parse_opts(cmd, argc, argv, NULL, files, 1);
-        if (n < 0)
-                return EXIT_USAGE;
-        if (n != 1)
-                return cli_usage(cmd, "exactly one FILE is needed");
-        ctx = cli_ctx(cli, &err);
-        if (!ctx)
-                return cli_fail(&err, -EINVAL);
+        r = cli_one(cli, cmd, argc, argv, NULL, "FILE", &files[0], &ctx);
+        if (r != EXIT_OK)
+                return r;
         r = vn_define(ctx, files[0], &net, &updated, &err);
         if (r < 0)
                 return cli_fail(&err, r);
@@ -118,24 +113,19 @@ static int cmd_undefine(struct cli *cli, int argc, char **argv)
         struct vn_error err = {0};
         struct vn_ctx *ctx;
         char *names[1];
-        int n, r;
+        int r;
 
-        n = cli_parse_opts(cmd, argc, argv, NULL, names, 1);
-        if (n < 0)
-                return EXIT_USAGE;
-        if (n != 1)
-                return cli_usage(cmd, "exactly one NAME is needed");
-        ctx = cli_ctx(cli, &err);
-        if (!ctx)
-                return cli_fail(&err, -EINVAL);
+        r = cli_one(cli, cmd, argc, argv, NULL, "NAME", &names[0], &ctx);
+        if (r != EXIT_OK)
+                return r;
         r = vn_undefine(ctx, names[0], &err);
         if (r < 0)
                 return cli_fail(&err, r);
         if (!cli->json)
                 printf("Network %s has been undefined%s\n", names[0],
                        vn_state_get(ctx, names[0]) == VN_STATE_ACTIVE
-                               ? " (it keeps running as a transient network until destroyed)"
-                               : "");
+                           ? " (it keeps running as a transient network until destroyed)"
+                           : "");
         return EXIT_OK;
 }
 
@@ -152,10 +142,10 @@ static int cmd_list(struct cli *cli, int argc, char **argv)
         int r;
 
         const struct cli_opt opts[] = {
-                {"--all", false, NULL, &all},
-                {"--inactive", false, NULL, &inactive},
-                {"--name", false, NULL, &name_only},
-                {0},
+            {"--all", false, NULL, &all},
+            {"--inactive", false, NULL, &inactive},
+            {"--name", false, NULL, &name_only},
+            {0},
         };
         if (cli_parse_opts(cmd, argc, argv, opts, NULL, 0) < 0)
                 return EXIT_USAGE;
@@ -216,17 +206,12 @@ static int cmd_dumpxml(struct cli *cli, int argc, char **argv)
         struct vn_ctx *ctx;
         bool inactive = false;
         char *names[1];
-        int n, r;
+        int r;
 
         const struct cli_opt opts[] = {{"--inactive", false, NULL, &inactive}, {0}};
-        n = cli_parse_opts(cmd, argc, argv, opts, names, 1);
-        if (n < 0)
-                return EXIT_USAGE;
-        if (n != 1)
-                return cli_usage(cmd, "exactly one NAME is needed");
-        ctx = cli_ctx(cli, &err);
-        if (!ctx)
-                return cli_fail(&err, -EINVAL);
+        r = cli_one(cli, cmd, argc, argv, opts, "NAME", &names[0], &ctx);
+        if (r != EXIT_OK)
+                return r;
         r = vn_get_net(ctx, names[0], inactive, &net, &err);
         if (r < 0)
                 return cli_fail(&err, r);
@@ -246,17 +231,12 @@ static int cmd_autostart(struct cli *cli, int argc, char **argv)
         struct vn_ctx *ctx;
         bool disable = false;
         char *names[1];
-        int n, r;
+        int r;
 
         const struct cli_opt opts[] = {{"--disable", false, NULL, &disable}, {0}};
-        n = cli_parse_opts(cmd, argc, argv, opts, names, 1);
-        if (n < 0)
-                return EXIT_USAGE;
-        if (n != 1)
-                return cli_usage(cmd, "exactly one NAME is needed");
-        ctx = cli_ctx(cli, &err);
-        if (!ctx)
-                return cli_fail(&err, -EINVAL);
+        r = cli_one(cli, cmd, argc, argv, opts, "NAME", &names[0], &ctx);
+        if (r != EXIT_OK)
+                return r;
         r = vn_autostart_set(ctx, names[0], !disable, &err);
         if (r < 0)
                 return cli_fail(&err, r);
@@ -267,48 +247,48 @@ static int cmd_autostart(struct cli *cli, int argc, char **argv)
 }
 
 const struct cli_cmd cli_net_cmds[] = {
-        {"validate", cmd_validate, "[--print] [--schema-dir DIR | --no-schema] FILE...",
-         "check network XML files without defining them",
-         "Parses each FILE as libvirt network XML, applies the semantic checks libvirt\n"
-         "makes at define time (addresses inside their subnet, DHCP ranges, per-mode\n"
-         "elements, name and bridge-name rules), and validates it against libvirt's\n"
-         "RelaxNG schema network.rng when one is found ($VNET_SCHEMA_DIR,\n"
-         "/usr/share/libvirt/schemas, or --schema-dir).\n"
-         "\n"
-         "Options:\n"
-         "  --print           write the canonical XML of the single FILE to stdout, as\n"
-         "                    libvirt's formatter writes it (nothing filled in yet)\n"
-         "  --schema-dir DIR  directory holding network.rng\n"
-         "  --no-schema       skip the RelaxNG validation\n"
-         "\n"
-         "Errors name the file, line and element. Exit status 1 if any FILE is invalid.\n"},
-        {"define", cmd_define, "FILE", "define (or update) a persistent network from XML",
-         "Stores the network of FILE under ROOT/etc/vnet/networks/NAME.xml, filling in\n"
-         "what libvirt fills in at define time: a UUID when absent, a bridge name (the\n"
-         "first free virbrN) and a MAC address for modes that create a bridge.\n"
-         "Defining a name that exists updates it (as virsh net-define); the UUID must\n"
-         "then match or be absent. A running network keeps its live definition until\n"
-         "it is restarted. Also installed as vnet-define.\n"},
-        {"undefine", cmd_undefine, "NAME", "remove a persistent definition",
-         "Removes the definition of NAME and its autostart mark. A running network keeps\n"
-         "running until `vnet destroy NAME`.\n"},
-        {"list", cmd_list, "[--all | --inactive] [--name]", "list networks",
-         "Lists active networks, as `virsh net-list`: Name, State, Autostart, Persistent.\n"
-         "\n"
-         "Options:\n"
-         "  --all        also inactive (defined but not running) networks\n"
-         "  --inactive   only inactive networks\n"
-         "  --name       names only, one per line\n"
-         "With the global --json: an array of objects (name, uuid, state, autostart,\n"
-         "persistent, mode, bridge). State 'failed' marks a start that died halfway:\n"
-         "`vnet destroy NAME` cleans it up.\n"},
-        {"dumpxml", cmd_dumpxml, "[--inactive] NAME", "print a network's XML",
-         "Prints the XML of NAME in libvirt's canonical form: the live definition of a\n"
-         "running network, or with --inactive (or when not running) the persistent one.\n"},
-        {"autostart", cmd_autostart, "[--disable] NAME", "start a network at boot (or not)",
-         "Marks NAME to be started by `vnet autostart-all` (what the boot-time service\n"
-         "runs), or with --disable removes the mark.\n"},
-        {0},
+    {"validate", cmd_validate, "[--print] [--schema-dir DIR | --no-schema] FILE...",
+     "check network XML files without defining them",
+     "Parses each FILE as libvirt network XML, applies the semantic checks libvirt\n"
+     "makes at define time (addresses inside their subnet, DHCP ranges, per-mode\n"
+     "elements, name and bridge-name rules), and validates it against libvirt's\n"
+     "RelaxNG schema network.rng when one is found ($VNET_SCHEMA_DIR,\n"
+     "/usr/share/libvirt/schemas, or --schema-dir).\n"
+     "\n"
+     "Options:\n"
+     "  --print           write the canonical XML of the single FILE to stdout, as\n"
+     "                    libvirt's formatter writes it (nothing filled in yet)\n"
+     "  --schema-dir DIR  directory holding network.rng\n"
+     "  --no-schema       skip the RelaxNG validation\n"
+     "\n"
+     "Errors name the file, line and element. Exit status 1 if any FILE is invalid.\n"},
+    {"define", cmd_define, "FILE", "define (or update) a persistent network from XML",
+     "Stores the network of FILE under ROOT/etc/vnet/networks/NAME.xml, filling in\n"
+     "what libvirt fills in at define time: a UUID when absent, a bridge name (the\n"
+     "first free virbrN) and a MAC address for modes that create a bridge.\n"
+     "Defining a name that exists updates it (as virsh net-define); the UUID must\n"
+     "then match or be absent. A running network keeps its live definition until\n"
+     "it is restarted. Also installed as vnet-define.\n"},
+    {"undefine", cmd_undefine, "NAME", "remove a persistent definition",
+     "Removes the definition of NAME and its autostart mark. A running network keeps\n"
+     "running until `vnet destroy NAME`.\n"},
+    {"list", cmd_list, "[--all | --inactive] [--name]", "list networks",
+     "Lists active networks, as `virsh net-list`: Name, State, Autostart, Persistent.\n"
+     "\n"
+     "Options:\n"
+     "  --all        also inactive (defined but not running) networks\n"
+     "  --inactive   only inactive networks\n"
+     "  --name       names only, one per line\n"
+     "With the global --json: an array of objects (name, uuid, state, autostart,\n"
+     "persistent, mode, bridge). State 'failed' marks a start that died halfway:\n"
+     "`vnet destroy NAME` cleans it up.\n"},
+    {"dumpxml", cmd_dumpxml, "[--inactive] NAME", "print a network's XML",
+     "Prints the XML of NAME in libvirt's canonical form: the live definition of a\n"
+     "running network, or with --inactive (or when not running) the persistent one.\n"},
+    {"autostart", cmd_autostart, "[--disable] NAME", "start a network at boot (or not)",
+     "Marks NAME to be started by `vnet autostart-all` (what the boot-time service\n"
+     "runs), or with --disable removes the mark.\n"},
+    {0},
 };
 
 static const struct cli_cmd *self(const char *name)

@@ -29,21 +29,6 @@ static int print_plan(struct cli *cli, const struct vn_plan *p)
         return EXIT_OK;
 }
 
-static int one_name(const struct cli_cmd *cmd, int argc, char **argv, const struct cli_opt *opts,
-                    char **name)
-{
-        char *pos[1];
-        int n = cli_parse_opts(cmd, argc, argv, opts, pos, 1);
-
-        if (n < 0)
-                return EXIT_USAGE;
-        if (n != 1)
-                return cli_usage(cmd, "exactly one %s is needed",
-                                 strstr(cmd->synopsis, "FILE") ? "argument" : "NAME");
-        *name = pos[0];
-        return EXIT_OK;
-}
-
 static int cmd_start(struct cli *cli, int argc, char **argv)
 {
         const struct cli_cmd *cmd = self("start");
@@ -56,11 +41,8 @@ static int cmd_start(struct cli *cli, int argc, char **argv)
         int r;
 
         const struct cli_opt opts[] = {{"--dry-run", false, NULL, &dry}, {0}};
-        if ((r = one_name(cmd, argc, argv, opts, &name)) != EXIT_OK)
+        if ((r = cli_one(cli, cmd, argc, argv, opts, "NAME", &name, &ctx)) != EXIT_OK)
                 return r;
-        ctx = cli_ctx(cli, &err);
-        if (!ctx)
-                return cli_fail(&err, -EINVAL);
         t0 = vn_now_ns();
         r = vn_start(ctx, name, dry ? VN_START_DRY_RUN : 0, &p, &err);
         if (r < 0)
@@ -88,11 +70,8 @@ static int cmd_create(struct cli *cli, int argc, char **argv)
         int r;
 
         const struct cli_opt opts[] = {{"--dry-run", false, NULL, &dry}, {0}};
-        if ((r = one_name(cmd, argc, argv, opts, &file)) != EXIT_OK)
+        if ((r = cli_one(cli, cmd, argc, argv, opts, "FILE", &file, &ctx)) != EXIT_OK)
                 return r;
-        ctx = cli_ctx(cli, &err);
-        if (!ctx)
-                return cli_fail(&err, -EINVAL);
         r = vn_net_parse_file(file, &net, &err);
         if (r == 0)
                 r = vn_net_check(net, &err);
@@ -132,11 +111,8 @@ static int cmd_destroy(struct cli *cli, int argc, char **argv)
         char *name;
         int r;
 
-        if ((r = one_name(cmd, argc, argv, NULL, &name)) != EXIT_OK)
+        if ((r = cli_one(cli, cmd, argc, argv, NULL, "NAME", &name, &ctx)) != EXIT_OK)
                 return r;
-        ctx = cli_ctx(cli, &err);
-        if (!ctx)
-                return cli_fail(&err, -EINVAL);
         r = vn_destroy(ctx, name, &err);
         if (r < 0)
                 return cli_fail(&err, r);
@@ -156,11 +132,8 @@ static int cmd_plan(struct cli *cli, int argc, char **argv)
         char *arg;
         int r;
 
-        if ((r = one_name(cmd, argc, argv, NULL, &arg)) != EXIT_OK)
+        if ((r = cli_one(cli, cmd, argc, argv, NULL, "FILE or NAME", &arg, &ctx)) != EXIT_OK)
                 return r;
-        ctx = cli_ctx(cli, &err);
-        if (!ctx)
-                return cli_fail(&err, -EINVAL);
         if (stat(arg, &st) == 0 && !S_ISDIR(st.st_mode)) {
                 struct vn_net **defs = NULL;
                 size_t n_defs = 0;
@@ -194,11 +167,8 @@ static int cmd_info(struct cli *cli, int argc, char **argv)
         bool persistent;
         int r;
 
-        if ((r = one_name(cmd, argc, argv, NULL, &name)) != EXIT_OK)
+        if ((r = cli_one(cli, cmd, argc, argv, NULL, "NAME", &name, &ctx)) != EXIT_OK)
                 return r;
-        ctx = cli_ctx(cli, &err);
-        if (!ctx)
-                return cli_fail(&err, -EINVAL);
         r = vn_get_net(ctx, name, false, &net, &err);
         if (r == 0)
                 r = vn_info(ctx, name, &info, &err);
@@ -220,18 +190,19 @@ static int cmd_info(struct cli *cli, int argc, char **argv)
                        persistent ? "true" : "false",
                        vn_autostart_get(ctx, name) ? "true" : "false");
                 cli_json_str(stdout, info.bridge);
-                printf(",\"bridge_present\":%s,\"dnsmasq_pid\":%ld,\"dnsmasq_running\":%s,"
-                       "\"firewall_backend\":\"%s\",\"firewall_rules\":%u,\"firewall_present\":%s}\n",
-                       info.bridge_present ? "true" : "false", (long)info.dnsmasq_pid,
-                       info.dnsmasq_running ? "true" : "false", info.fw_backend, info.fw_rules,
-                       info.fw_present ? "true" : "false");
+                printf(
+                    ",\"bridge_present\":%s,\"dnsmasq_pid\":%ld,\"dnsmasq_running\":%s,"
+                    "\"firewall_backend\":\"%s\",\"firewall_rules\":%u,\"firewall_present\":%s}\n",
+                    info.bridge_present ? "true" : "false", (long)info.dnsmasq_pid,
+                    info.dnsmasq_running ? "true" : "false", info.fw_backend, info.fw_rules,
+                    info.fw_present ? "true" : "false");
                 return EXIT_OK;
         }
         printf("%-16s%s\n", "Name:", name);
         printf("%-16s%s\n", "UUID:", u);
         printf("%-16s%s\n", "State:", vn_net_state_name(info.state));
-        printf("%-16s%s\n", "Mode:",
-               vn_fwd_mode_name(net->forward.present ? net->forward.mode : VN_FWD_NONE));
+        printf("%-16s%s\n",
+               "Mode:", vn_fwd_mode_name(net->forward.present ? net->forward.mode : VN_FWD_NONE));
         printf("%-16s%s\n", "Persistent:", persistent ? "yes" : "no");
         printf("%-16s%s\n", "Autostart:", vn_autostart_get(ctx, name) ? "yes" : "no");
         printf("%-16s%s\n", "Bridge:", info.bridge[0] ? info.bridge : "-");
@@ -241,8 +212,8 @@ static int cmd_info(struct cli *cli, int argc, char **argv)
                 if (info.fw_rules)
                         printf("%-16s%s\n", "Rules in place:", info.fw_present ? "yes" : "MISSING");
                 if (info.dnsmasq_pid || info.dnsmasq_running)
-                        printf("%-16s%s (pid %ld)\n", "dnsmasq:",
-                               info.dnsmasq_running ? "running" : "NOT RUNNING",
+                        printf("%-16s%s (pid %ld)\n",
+                               "dnsmasq:", info.dnsmasq_running ? "running" : "NOT RUNNING",
                                (long)info.dnsmasq_pid);
         }
         return EXIT_OK;
@@ -258,11 +229,8 @@ static int cmd_dhcp_leases(struct cli *cli, int argc, char **argv)
         size_t n = 0;
         int r;
 
-        if ((r = one_name(cmd, argc, argv, NULL, &name)) != EXIT_OK)
+        if ((r = cli_one(cli, cmd, argc, argv, NULL, "NAME", &name, &ctx)) != EXIT_OK)
                 return r;
-        ctx = cli_ctx(cli, &err);
-        if (!ctx)
-                return cli_fail(&err, -EINVAL);
         r = vn_dhcp_leases(ctx, name, &l, &n, &err);
         if (r < 0)
                 return cli_fail(&err, r);
@@ -406,43 +374,43 @@ static int cmd_reconcile(struct cli *cli, int argc, char **argv)
 }
 
 const struct cli_cmd cli_run_cmds[] = {
-        {"start", cmd_start, "[--dry-run] NAME", "start a defined network",
-         "Creates the network NAME on this host: for nat, route, open and isolated\n"
-         "networks a bridge with its addresses and routes (netlink), the sysctls the\n"
-         "mode needs, the firewall rules (one nftables transaction in vnet's own table)\n"
-         "and a dnsmasq for DHCP/DNS. Every object is journaled under\n"
-         "ROOT/run/vnet/NAME before it is created; a failure at any step rolls back\n"
-         "everything and names the step. A start that died (crash, kill -9) is cleaned\n"
-         "up by the next start or by `vnet destroy`.\n"
-         "\n"
-         "Options:\n"
-         "  --dry-run   print what would be done (as `vnet plan`) and touch nothing\n"},
-        {"create", cmd_create, "[--dry-run] FILE", "start a transient network from XML",
-         "Starts the network of FILE without a persistent definition: it disappears\n"
-         "from `vnet list --all` when destroyed.\n"},
-        {"destroy", cmd_destroy, "NAME", "stop a network and remove all it created",
-         "Undoes the journal of NAME: stops its dnsmasq (only the process vnet started),\n"
-         "removes its firewall rules (one transaction), and deletes its bridge (only if\n"
-         "it is still the bridge vnet created). Works after a crash; on a network that\n"
-         "is not active it reports so and exits 1.\n"},
-        {"plan", cmd_plan, "FILE|NAME", "print what start would do, touching nothing",
-         "Prints, in a stable order fit for review, the links, sysctls, addresses,\n"
-         "routes, the exact firewall transaction (and its removal), and the dnsmasq\n"
-         "configuration that start would apply. With --json, a JSON object.\n"},
-        {"info", cmd_info, "NAME", "show a network's state and health",
-         "Shows NAME's UUID, state, mode, bridge, firewall and dnsmasq, and for a running\n"
-         "network whether each of them is actually in place.\n"},
-        {"dhcp-leases", cmd_dhcp_leases, "NAME", "list the DHCP leases of a network",
-         "Lists the leases dnsmasq granted on NAME, as `virsh net-dhcp-leases`.\n"},
-        {"reconcile", cmd_reconcile, "NAME | --all", "repair a running network that drifted",
-         "Compares a running network with what start made and repairs the difference:\n"
-         "firewall rules someone flushed are re-applied (one transaction), a dnsmasq\n"
-         "that died is restarted, a missing bridge restarts the network, and a start\n"
-         "that died halfway is cleaned up. Prints each repair, or 'in order'.\n"},
-        {"autostart-all", cmd_autostart_all, "", "start every network marked autostart",
-         "What the boot-time service runs. Starts each autostart network that is not\n"
-         "active; one failure does not stop the others (exit 1 if any failed).\n"},
-        {0},
+    {"start", cmd_start, "[--dry-run] NAME", "start a defined network",
+     "Creates the network NAME on this host: for nat, route, open and isolated\n"
+     "networks a bridge with its addresses and routes (netlink), the sysctls the\n"
+     "mode needs, the firewall rules (one nftables transaction in vnet's own table)\n"
+     "and a dnsmasq for DHCP/DNS. Every object is journaled under\n"
+     "ROOT/run/vnet/NAME before it is created; a failure at any step rolls back\n"
+     "everything and names the step. A start that died (crash, kill -9) is cleaned\n"
+     "up by the next start or by `vnet destroy`.\n"
+     "\n"
+     "Options:\n"
+     "  --dry-run   print what would be done (as `vnet plan`) and touch nothing\n"},
+    {"create", cmd_create, "[--dry-run] FILE", "start a transient network from XML",
+     "Starts the network of FILE without a persistent definition: it disappears\n"
+     "from `vnet list --all` when destroyed.\n"},
+    {"destroy", cmd_destroy, "NAME", "stop a network and remove all it created",
+     "Undoes the journal of NAME: stops its dnsmasq (only the process vnet started),\n"
+     "removes its firewall rules (one transaction), and deletes its bridge (only if\n"
+     "it is still the bridge vnet created). Works after a crash; on a network that\n"
+     "is not active it reports so and exits 1.\n"},
+    {"plan", cmd_plan, "FILE|NAME", "print what start would do, touching nothing",
+     "Prints, in a stable order fit for review, the links, sysctls, addresses,\n"
+     "routes, the exact firewall transaction (and its removal), and the dnsmasq\n"
+     "configuration that start would apply. With --json, a JSON object.\n"},
+    {"info", cmd_info, "NAME", "show a network's state and health",
+     "Shows NAME's UUID, state, mode, bridge, firewall and dnsmasq, and for a running\n"
+     "network whether each of them is actually in place.\n"},
+    {"dhcp-leases", cmd_dhcp_leases, "NAME", "list the DHCP leases of a network",
+     "Lists the leases dnsmasq granted on NAME, as `virsh net-dhcp-leases`.\n"},
+    {"reconcile", cmd_reconcile, "NAME | --all", "repair a running network that drifted",
+     "Compares a running network with what start made and repairs the difference:\n"
+     "firewall rules someone flushed are re-applied (one transaction), a dnsmasq\n"
+     "that died is restarted, a missing bridge restarts the network, and a start\n"
+     "that died halfway is cleaned up. Prints each repair, or 'in order'.\n"},
+    {"autostart-all", cmd_autostart_all, "", "start every network marked autostart",
+     "What the boot-time service runs. Starts each autostart network that is not\n"
+     "active; one failure does not stop the others (exit 1 if any failed).\n"},
+    {0},
 };
 
 static const struct cli_cmd *self(const char *name)

@@ -13,29 +13,29 @@
 #include <string.h>
 
 static const char main_usage[] =
-        "Usage: vnet [OPTIONS] COMMAND [ARGS...]\n"
-        "       vnet-define FILE            (same as: vnet define FILE)\n"
-        "\n"
-        "vnet turns libvirt network XML into running networks on this host: bridges,\n"
-        "addresses and routes over netlink, nftables rules, and dnsmasq for DHCP/DNS.\n"
-        "\n"
-        "Options:\n"
-        "  --root DIR       prefix every path vnet uses (definitions, state, locks)\n"
-        "                   with DIR; default $VNET_ROOT, else /\n"
-        "  --json           machine-readable output for commands that list or report\n"
-        "  --firewall-backend nftables|iptables|none\n"
-        "                   default: nftables when usable, else iptables\n"
-        "                   (or $VNET_FIREWALL_BACKEND)\n"
-        "  -v, --verbose    say what vnet does, step by step (on stderr)\n"
-        "  -h, --help       this help; `vnet COMMAND --help` for a command\n"
-        "  -V, --version    print the version\n"
-        "\n"
-        "Commands:\n";
+    "Usage: vnet [OPTIONS] COMMAND [ARGS...]\n"
+    "       vnet-define FILE            (same as: vnet define FILE)\n"
+    "\n"
+    "vnet turns libvirt network XML into running networks on this host: bridges,\n"
+    "addresses and routes over netlink, nftables rules, and dnsmasq for DHCP/DNS.\n"
+    "\n"
+    "Options:\n"
+    "  --root DIR       prefix every path vnet uses (definitions, state, locks)\n"
+    "                   with DIR; default $VNET_ROOT, else /\n"
+    "  --json           machine-readable output for commands that list or report\n"
+    "  --firewall-backend nftables|iptables|none\n"
+    "                   default: nftables when usable, else iptables\n"
+    "                   (or $VNET_FIREWALL_BACKEND)\n"
+    "  -v, --verbose    say what vnet does, step by step (on stderr)\n"
+    "  -h, --help       this help; `vnet COMMAND --help` for a command\n"
+    "  -V, --version    print the version\n"
+    "\n"
+    "Commands:\n";
 
 static const char main_footer[] =
-        "\n"
-        "Exit status: 0 on success, 1 when the request failed, 2 on a usage error.\n"
-        "See vnet(8).\n";
+    "\n"
+    "Exit status: 0 on success, 1 when the request failed, 2 on a usage error.\n"
+    "See vnet(8).\n";
 
 int cli_error(const char *fmt, ...)
 {
@@ -122,7 +122,7 @@ void cli_json_str(FILE *f, const char *s)
 }
 
 int cli_parse_opts(const struct cli_cmd *cmd, int argc, char **argv, const struct cli_opt *opts,
-                      char **pos, int max_pos)
+                   char **pos, int max_pos)
 {
         int n = 0;
         bool only_pos = false;
@@ -170,10 +170,28 @@ int cli_parse_opts(const struct cli_cmd *cmd, int argc, char **argv, const struc
         return n;
 }
 
+int cli_one(struct cli *cli, const struct cli_cmd *cmd, int argc, char **argv,
+            const struct cli_opt *opts, const char *what, char **arg, struct vn_ctx **ctx)
+{
+        struct vn_error err = {0};
+        char *pos[1];
+        int n = cli_parse_opts(cmd, argc, argv, opts, pos, 1);
+
+        if (n < 0)
+                return EXIT_USAGE;
+        if (n != 1)
+                return cli_usage(cmd, "exactly one %s is needed", what);
+        *ctx = cli_ctx(cli, &err);
+        if (!*ctx)
+                return cli_fail(&err, -EINVAL);
+        *arg = pos[0];
+        return EXIT_OK;
+}
+
 static const struct cli_cmd *find_cmd(const char *name)
 {
-        const struct cli_cmd *tables[] = {cli_net_cmds, cli_run_cmds, cli_port_cmds, cli_fwd_cmds,
-                                           cli_lab_cmds, cli_overlay_cmds};
+        const struct cli_cmd *tables[] = {cli_net_cmds, cli_run_cmds, cli_port_cmds,
+                                          cli_fwd_cmds, cli_lab_cmds, cli_overlay_cmds};
 
         for (size_t t = 0; t < VN_ARRAY_SIZE(tables); t++)
                 for (const struct cli_cmd *c = tables[t]; c->name; c++)
@@ -184,8 +202,8 @@ static const struct cli_cmd *find_cmd(const char *name)
 
 static void print_main_help(FILE *f)
 {
-        const struct cli_cmd *tables[] = {cli_net_cmds, cli_run_cmds, cli_port_cmds, cli_fwd_cmds,
-                                           cli_lab_cmds, cli_overlay_cmds};
+        const struct cli_cmd *tables[] = {cli_net_cmds, cli_run_cmds, cli_port_cmds,
+                                          cli_fwd_cmds, cli_lab_cmds, cli_overlay_cmds};
 
         fputs(main_usage, f);
         for (size_t t = 0; t < VN_ARRAY_SIZE(tables); t++)
