@@ -56,6 +56,9 @@ int cli_parse_opts(const struct cli_cmd *cmd, int argc, char **argv, const struc
 int cli_one(struct cli *cli, const struct cli_cmd *cmd, int argc, char **argv,
             const struct cli_opt *opts, const char *what, char **arg, struct vn_ctx **ctx);
 
+/* The command called name in table (NULL-terminated), or NULL. */
+const struct cli_cmd *cli_find(const struct cli_cmd *table, const char *name);
+
 int cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Print err (or strerror(code)) as "vnet: error: ..." and return EXIT_USER. */
 int cli_fail(const struct vn_error *err, int code);

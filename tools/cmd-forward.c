@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const struct cli_cmd *self(const char *name);
+#define self(name) cli_find(cli_fwd_cmds, name)
 
 /* NAME plus the options that say which forward. */
 static int forward_args(const struct cli_cmd *cmd, int argc, char **argv, struct vn_forward_spec *s,
@@ -241,10 +241,3 @@ const struct cli_cmd cli_fwd_cmds[] = {
     {0},
 };
 
-static const struct cli_cmd *self(const char *name)
-{
-        for (const struct cli_cmd *c = cli_fwd_cmds; c->name; c++)
-                if (strcmp(c->name, name) == 0)
-                        return c;
-        return &cli_fwd_cmds[0];
-}

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const struct cli_cmd *self(const char *name);
+#define self(name) cli_find(cli_net_cmds, name)
 
 /* ---- validate ------------------------------------------------------------ */
 
@@ -291,10 +291,3 @@ const struct cli_cmd cli_net_cmds[] = {
     {0},
 };
 
-static const struct cli_cmd *self(const char *name)
-{
-        for (const struct cli_cmd *c = cli_net_cmds; c->name; c++)
-                if (strcmp(c->name, name) == 0)
-                        return c;
-        return NULL;
-}

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const struct cli_cmd *self(const char *name);
+#define self(name) cli_find(cli_port_cmds, name)
 
 static int parse_queues(const struct cli_cmd *cmd, const char *s, unsigned *out)
 {
@@ -306,10 +306,3 @@ const struct cli_cmd cli_port_cmds[] = {
     {0},
 };
 
-static const struct cli_cmd *self(const char *name)
-{
-        for (const struct cli_cmd *c = cli_port_cmds; c->name; c++)
-                if (strcmp(c->name, name) == 0)
-                        return c;
-        return NULL;
-}

@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
-static const struct cli_cmd *self(const char *name);
+#define self(name) cli_find(cli_run_cmds, name)
 
 static double ms_since(uint64_t t0)
 {
@@ -413,10 +413,3 @@ const struct cli_cmd cli_run_cmds[] = {
     {0},
 };
 
-static const struct cli_cmd *self(const char *name)
-{
-        for (const struct cli_cmd *c = cli_run_cmds; c->name; c++)
-                if (strcmp(c->name, name) == 0)
-                        return c;
-        return NULL;
-}

@@ -188,6 +188,14 @@ int cli_one(struct cli *cli, const struct cli_cmd *cmd, int argc, char **argv,
         return EXIT_OK;
 }
 
+const struct cli_cmd *cli_find(const struct cli_cmd *table, const char *name)
+{
+        for (const struct cli_cmd *c = table; c->name; c++)
+                if (strcmp(c->name, name) == 0)
+                        return c;
+        return NULL;
+}
+
 static const struct cli_cmd *find_cmd(const char *name)
 {
         const struct cli_cmd *tables[] = {cli_net_cmds, cli_run_cmds, cli_port_cmds,

@@ -230,7 +230,7 @@ unsigned vn_addr_default_prefix(const struct vn_addr *a)
         return 0; /* class D/E: no natural prefix */
 }
 
-static int hexval(char c)
+int vn_hexval(char c)
 {
         if (c >= '0' && c <= '9')
                 return c - '0';
@@ -249,11 +249,11 @@ int vn_mac_parse(const char *s, uint8_t mac[6])
         if (!s)
                 return -EINVAL;
         for (i = 0; i < 6; i++) {
-                int h1 = hexval(s[0]), h2;
+                int h1 = vn_hexval(s[0]), h2;
 
                 if (h1 < 0)
                         return -EINVAL;
-                h2 = hexval(s[1]);
+                h2 = vn_hexval(s[1]);
                 if (h2 >= 0) {
                         m[i] = (uint8_t)(h1 << 4 | h2);
                         s += 2;

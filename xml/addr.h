@@ -46,6 +46,9 @@ uint64_t vn_addr_range_size(const struct vn_addr *start, const struct vn_addr *e
 /* Default prefix for an IPv4 address without netmask/prefix, as libvirt's classful rule. */
 unsigned vn_addr_default_prefix(const struct vn_addr *a);
 
+/* Value of one hex digit, -1 when c is not one. */
+int vn_hexval(char c);
+
 /* MAC: "aa:bb:cc:dd:ee:ff" (case-insensitive, each octet 1–2 hex digits). */
 int vn_mac_parse(const char *s, uint8_t mac[6]);
 const char *vn_mac_format(const uint8_t mac[6], char buf[VN_MAC_STRLEN]); /* lower-case */

@@ -554,17 +554,6 @@ void vn_uuid_format(const uint8_t u[16], char buf[37])
                  u[13], u[14], u[15]);
 }
 
-static int hex(char c)
-{
-        if (c >= '0' && c <= '9')
-                return c - '0';
-        if (c >= 'a' && c <= 'f')
-                return c - 'a' + 10;
-        if (c >= 'A' && c <= 'F')
-                return c - 'A' + 10;
-        return -1;
-}
-
 /* Like libvirt: 32 hex digits, dashes allowed between byte pairs,
  * surrounding blanks ignored. */
 int vn_uuid_parse(const char *s, uint8_t uuid[16])
@@ -580,7 +569,7 @@ int vn_uuid_parse(const char *s, uint8_t uuid[16])
 
                 if (*s == '-' && i > 0)
                         s++;
-                if ((h = hex(s[0])) < 0 || (l = hex(s[1])) < 0)
+                if ((h = vn_hexval(s[0])) < 0 || (l = vn_hexval(s[1])) < 0)
                         return -EINVAL;
                 u[i] = (uint8_t)(h << 4 | l);
                 s += 2;
