@@ -106,6 +106,12 @@ ACL=$("$VNET_BRIDGE_HELPER" --acl-path)
 ip -n "$H1" link add vnbr-deny type bridge
 LOG=$R/helper.log
 touch "$LOG" "$R/helper.out" && chown nobody "$LOG" "$R/helper.out"
+# QEMU runs as nobody: give it a kernel and initramfs it can read wherever the build dir is
+# (a clone under a 0700 directory is not traversable by nobody)
+cp "$E2E_KERNEL" "$HELPER_DIR/vmlinux" && cp "$E2E_INITRD" "$HELPER_DIR/initrd"
+chmod 644 "$HELPER_DIR/vmlinux" "$HELPER_DIR/initrd"
+E2E_KERNEL=$HELPER_DIR/vmlinux
+E2E_INITRD=$HELPER_DIR/initrd
 # QEMU as nobody; the ACL at the helper's built-in path, on a tmpfs in a private mount namespace.
 # (LeakSanitizer cannot stop the world in a setuid process, which is not dumpable: in sanitizer
 # builds the helper runs without leak detection.)
