@@ -1,7 +1,7 @@
 /*
  * cmd-lab.c: `vnet lab FILE` — try a network in a throwaway sandbox and
  * print a report that reads at a glance. The sandbox and the checks are the
- * library's (backend/lab.c); this file parses and prints.
+ * library's (tools/lab/lab.c); this file parses and prints.
  */
 #include "config.h"
 

@@ -1,5 +1,5 @@
 /*
- * test-addr.c: address, prefix and MAC helpers (xml/addr.c) and the small
+ * test-addr.c: address, prefix and MAC helpers (lib/addr.c) and the small
  * model helpers of xml/net.c.
  */
 #include "config.h"
