@@ -277,14 +277,33 @@ struct run {
                                       strerror(-_f));                                              \
         } while (0)
 
-static int docker_forward_drop(void)
+/* Is iptables' filter CHAIN (FORWARD, INPUT) there with policy DROP? Read through nft, which
+ * sees iptables-nft's tables; a host without them (or with iptables-legacy) answers no. */
+static bool ipt_chain_drops(const char *chain)
 {
-        _cleanup_free_ char *out = NULL;
+        _cleanup_free_ char *out = NULL, *cmd = vn_asprintf("list chain ip filter %s", chain);
         struct vn_error ignore = {0};
 
-        if (vn_nft_query("list chain ip filter FORWARD", &out, &ignore) < 0 || !out)
-                return 0;
+        if (!cmd || vn_nft_query(cmd, &out, &ignore) < 0 || !out)
+                return false;
         return strstr(out, "policy drop;") != NULL;
+}
+
+/* A compat line is "-I<TAB>CHAIN<TAB>...": its chain. */
+static void compat_chain(const char *line, char *chain, size_t len)
+{
+        const char *s = strchr(line, '\t');
+        size_t n;
+
+        chain[0] = '\0';
+        if (!s)
+                return;
+        s++;
+        n = strcspn(s, "\t");
+        if (n >= len)
+                n = len - 1;
+        memcpy(chain, s, n);
+        chain[n] = '\0';
 }
 
 static int write_state_file(struct run *R, const char *file, const char *data, struct vn_error *err)
@@ -496,15 +515,23 @@ static int do_firewall(struct run *R, struct vn_error *err)
                 vn_err_prefix(err, "firewall transaction");
                 return r;
         }
-        if (p->n_compat && docker_forward_drop()) {
-                STEP(R, "firewall-compat");
+        if (p->n_compat) {
+                bool drops_fwd = ipt_chain_drops("FORWARD"), drops_inp = ipt_chain_drops("INPUT");
+
+                if (drops_fwd || drops_inp)
+                        STEP(R, "firewall-compat");
                 for (size_t i = 0; i < p->n_compat; i++) {
                         _cleanup_free_ char *line = strdup(p->compat_add[i]);
                         const char *argv[32];
-                        char *save = NULL;
+                        char *save = NULL, chain[32];
                         size_t n = 0;
                         int st;
 
+                        compat_chain(p->compat_add[i], chain, sizeof(chain));
+                        if (!(strcmp(chain, "FORWARD") == 0 ? drops_fwd
+                              : strcmp(chain, "INPUT") == 0 ? drops_inp
+                                                            : false))
+                                continue;
                         if (!line)
                                 return vn_err(err, -ENOMEM, "out of memory");
                         for (char *t = strtok_r(line, "\t", &save); t && n + 1 < 32;

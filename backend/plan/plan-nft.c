@@ -314,9 +314,54 @@ static int compat_push(struct vn_plan *p, const char *add, const char *del)
         return 0;
 }
 
+/* The services dnsmasq offers the guests on the host (INPUT): DHCP when an IPv4 <ip> has
+ * <dhcp>, DNS unless <dns enable='no'>, TFTP when an <ip> has <tftp>. Same conditions as
+ * plan-dnsmasq.c (an <ip> at all: dnsmasq runs). */
+static int plan_compat_input(struct nft_ctx *c, const char *tag)
+{
+        const struct vn_net *net = c->net;
+        struct vn_plan *p = c->p;
+        bool dhcp = false, tftp = false, v4 = false;
+        bool dns = !(net->dns.present && net->dns.enable == VN_NO);
+        static const struct {
+                const char *proto, *port;
+                int what; /* 0 dhcp, 1 dns, 2 tftp */
+        } svc[] = {{"udp", "67", 0}, {"udp", "53", 1}, {"tcp", "53", 1}, {"udp", "69", 2}};
+        char add[512], del[512];
+        int r;
+
+        for (size_t i = 0; i < net->n_ips; i++) {
+                if (net->ips[i].address.family != AF_INET)
+                        continue;
+                v4 = true;
+                if (net->ips[i].n_ranges || net->ips[i].n_hosts)
+                        dhcp = true;
+                if (net->ips[i].tftp_root)
+                        tftp = true;
+        }
+        if (!v4)
+                return 0;
+        for (size_t i = 0; i < VN_ARRAY_SIZE(svc); i++) {
+                bool want = svc[i].what == 0 ? dhcp : svc[i].what == 1 ? dns : tftp;
+
+                if (!want)
+                        continue;
+                snprintf(add, sizeof(add),
+                         "-I\tINPUT\t-i\t%s\t-p\t%s\t--dport\t%s\t-m\tcomment\t--comment\t%s\t-"
+                         "j\tACCEPT",
+                         p->bridge, svc[i].proto, svc[i].port, tag);
+                snprintf(del, sizeof(del), "-D%s", add + 2);
+                if ((r = compat_push(p, add, del)) < 0)
+                        return r;
+        }
+        return 0;
+}
+
 /* On a host whose iptables FORWARD policy is DROP (Docker), our nft accepts do not override
  * that chain's verdict, so we add narrowly matching accepts there, tagged "vnet:NAME", and
- * delete exactly those on destroy. IPv4 only: Docker's DROP is an iptables (IPv4) policy. */
+ * delete exactly those on destroy; likewise in INPUT where its policy is DROP (ufw) for the
+ * services dnsmasq offers on the bridge. Each line is applied only when its chain's policy is
+ * DROP (the engine checks). IPv4 only: these are iptables (IPv4) policies. */
 static int plan_compat(struct nft_ctx *c)
 {
         const struct vn_net *net = c->net;
@@ -327,6 +372,8 @@ static int plan_compat(struct nft_ctx *c)
         if (!p->mi->firewall)
                 return 0;
         snprintf(tag, sizeof(tag), "vnet:%s", net->name);
+        if ((r = plan_compat_input(c, tag)) < 0)
+                return r;
         /* guest <-> guest on the bridge: with br_netfilter (Docker loads it) bridged frames
          * traverse FORWARD too */
         snprintf(add, sizeof(add),

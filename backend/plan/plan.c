@@ -347,7 +347,7 @@ char *vn_plan_format(const struct vn_plan *p)
         if (p->n_compat) {
                 fmt_section(
                     &b,
-                    "only if the host's iptables FORWARD policy is DROP (Docker): tagged accepts");
+                    "each only where the host's iptables chain (FORWARD: Docker, INPUT: ufw) has policy DROP: tagged accepts");
                 for (size_t i = 0; i < p->n_compat; i++) {
                         vn_buf_add(&b, "iptables ");
                         for (const char *s = p->compat_add[i]; *s; s++)

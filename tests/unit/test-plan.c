@@ -198,9 +198,16 @@ static void isolated_semantics(void **state)
         assert_non_null(strstr(p->fw_apply, "iifname \"vnbr-iso\" accept"));
         for (size_t i = 0; i < p->n_sysctls; i++)
                 assert_string_not_equal(p->sysctls[i].key, "net/ipv4/ip_forward");
-        /* only guest <-> guest on the bridge for a FORWARD-DROP host */
-        assert_int_equal(p->n_compat, 1);
-        assert_non_null(strstr(p->compat_add[0], "-i\tvnbr-iso\t-o\tvnbr-iso"));
+        /* an INPUT-DROP host: DHCP and DNS (udp, tcp) from the bridge only; a FORWARD-DROP
+         * host: only guest <-> guest on the bridge */
+        assert_int_equal(p->n_compat, 4);
+        assert_string_equal(p->compat_add[0], "-I\tINPUT\t-i\tvnbr-iso\t-p\tudp\t--dport\t67\t-m\t"
+                                              "comment\t--comment\tvnet:isolated\t-j\tACCEPT");
+        assert_string_equal(p->compat_del[0], "-D\tINPUT\t-i\tvnbr-iso\t-p\tudp\t--dport\t67\t-m\t"
+                                              "comment\t--comment\tvnet:isolated\t-j\tACCEPT");
+        assert_non_null(strstr(p->compat_add[1], "-p\tudp\t--dport\t53\t"));
+        assert_non_null(strstr(p->compat_add[2], "-p\ttcp\t--dport\t53\t"));
+        assert_non_null(strstr(p->compat_add[3], "-i\tvnbr-iso\t-o\tvnbr-iso"));
         vn_plan_free(p);
 }
 
