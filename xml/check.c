@@ -424,6 +424,13 @@ static int check_ip(struct cctx *c, const struct vn_ip *ip)
                             "<ip address='%s'>: %s is the network or broadcast address of %s "
                             "(use a host address)",
                             ipa, ipa, subnet);
+        /* the reverse zone is whole labels: octets (in-addr.arpa) or nibbles (ip6.arpa) */
+        if (ip->local_ptr == VN_YES && prefix % (ip->address.family == AF_INET ? 8 : 4))
+                return cerr(c, ip->line,
+                            "<ip address='%s' localPtr='yes'>: no PTR domain for an %s network "
+                            "with prefix %u (a multiple of %u is needed)",
+                            ipa, ip->address.family == AF_INET ? "IPv4" : "IPv6", prefix,
+                            ip->address.family == AF_INET ? 8 : 4);
         if (ip->tftp_root && (has_ctrl(ip->tftp_root) || !*ip->tftp_root))
                 return cerr(c, ip->line,
                             "<ip address='%s'>: <tftp root>: empty or contains a line break or "

@@ -7,6 +7,10 @@
  *    file, so the ~3 s ICMP probe before each offer buys nothing here.
  *  - static <host> names are also put in addn-hosts, so they resolve before
  *    the guest has ever leased.
+ *  - dnsmasq keeps its own lease file (dhcp-leasefile) instead of libvirt's
+ *    leaseshelper script; `vnet dhcp-leases` reads it.
+ * tests/unit/test-confdata.c compares this output with libvirt's own
+ * networkxml2confdata by meaning and lists every remaining difference.
  */
 #include "config.h"
 
@@ -55,18 +59,41 @@ static bool dns_enabled(const struct vn_net *net)
         return !(net->dns.present && net->dns.enable == VN_NO);
 }
 
+/* The reverse-lookup zone of an <ip localPtr='yes'> subnet: "122.168.192.in-addr.arpa" or
+ * nibbles ".ip6.arpa". The prefix is a multiple of 8 (IPv4) or 4 (IPv6): check.c refuses others,
+ * as libvirt does ("PTR domain ... cannot be automatically created"). */
+static void ptr_zone(const struct vn_ip *ip, struct vn_buf *b)
+{
+        unsigned pfx = vn_ip_prefix(ip);
+        const uint8_t *a = ip->address.u.bytes;
+
+        if (ip->address.family == AF_INET6) {
+                for (int n = (int)pfx / 4 - 1; n >= 0; n--)
+                        vn_buf_addf(b, "%x.", n % 2 ? a[n / 2] & 0xf : a[n / 2] >> 4);
+                vn_buf_add(b, "ip6.arpa");
+        } else {
+                for (int n = (int)pfx / 8 - 1; n >= 0; n--)
+                        vn_buf_addf(b, "%u.", a[n]);
+                vn_buf_add(b, "in-addr.arpa");
+        }
+}
+
 int vn_plan_dnsmasq(const struct vn_net *net, struct vn_plan *p, const struct vn_plan_opts *opts,
                     struct vn_error *err)
 {
         struct vn_buf c = {0}, hosts = {0}, addn = {0};
-        bool any_dhcp = false, any_v6 = false, no_resolv = false;
+        bool any_dhcp = false, any_dhcp4 = false, any_v6 = false, no_resolv = false;
+        bool isolated = !net->forward.present;
         uint64_t lease_max = 0;
         char a[VN_ADDR_STRLEN], a2[VN_ADDR_STRLEN], m[VN_MAC_STRLEN], ls[32];
         const char *dir = opts->run_dir;
 
         for (size_t i = 0; i < net->n_ips; i++) {
-                if (net->ips[i].n_ranges || net->ips[i].n_hosts)
+                if (net->ips[i].n_ranges || net->ips[i].n_hosts) {
                         any_dhcp = true;
+                        if (net->ips[i].address.family == AF_INET)
+                                any_dhcp4 = true;
+                }
                 if (net->ips[i].address.family == AF_INET6)
                         any_v6 = true;
         }
@@ -92,6 +119,11 @@ int vn_plan_dnsmasq(const struct vn_net *net, struct vn_plan *p, const struct vn
         vn_buf_addf(&c, "pid-file=%s\n", p->dnsmasq_pid_path);
         vn_buf_add(&c, "except-interface=lo\nbind-dynamic\n");
         vn_buf_addf(&c, "interface=%s\n", p->bridge);
+        if (isolated) {
+                /* no default route for guests: no DHCPv4 router option, and router
+                 * lifetime 0 in every RA (libvirt does the same) */
+                vn_buf_add(&c, "dhcp-option=3\nno-resolv\nra-param=*,0,0\n");
+        }
         if (!dns_enabled(net)) {
                 vn_buf_add(&c, "port=0\n");
         } else {
@@ -103,16 +135,28 @@ int vn_plan_dnsmasq(const struct vn_net *net, struct vn_plan *p, const struct vn
                         vn_buf_add(&c, "server=");
                         if (f->domain)
                                 vn_buf_addf(&c, "/%s/", f->domain);
-                        if (f->addr)
+                        if (f->addr) {
                                 vn_buf_add(&c, f->addr);
-                        else
+                                if (f->port)
+                                        vn_buf_addf(&c, "#%u", f->port);
+                        } else {
                                 vn_buf_add(&c, "#");
+                        }
                         vn_buf_add(&c, "\n");
                         if (f->addr && !f->domain)
                                 no_resolv = true;
                 }
-                if (no_resolv)
+                /* An isolated network forwards no query upstream: libvirt's "this could be
+                 * used as a channel to build a connection to the outside". */
+                if (no_resolv && !isolated)
                         vn_buf_add(&c, "no-resolv\n");
+                for (size_t i = 0; i < net->n_ips; i++) {
+                        if (net->ips[i].local_ptr != VN_YES)
+                                continue;
+                        vn_buf_add(&c, "local=/");
+                        ptr_zone(&net->ips[i], &c);
+                        vn_buf_add(&c, "/\n");
+                }
                 if (net->domain.name) {
                         if (!safe(net->domain.name))
                                 goto unsafe;
@@ -146,14 +190,19 @@ int vn_plan_dnsmasq(const struct vn_net *net, struct vn_plan *p, const struct vn
                         vn_buf_addf(&c, "srv-host=_%s._%s", s->service, s->protocol);
                         if (s->domain)
                                 vn_buf_addf(&c, ".%s", s->domain);
-                        if (s->target || s->has_port || s->has_priority || s->has_weight)
-                                vn_buf_addf(&c, ",%s", s->target ? s->target : "");
-                        if (s->has_port || s->has_priority || s->has_weight)
-                                vn_buf_addf(&c, ",%u", s->has_port ? s->port : 0);
-                        if (s->has_priority || s->has_weight)
-                                vn_buf_addf(&c, ",%u", s->has_priority ? s->priority : 0);
-                        if (s->has_weight)
-                                vn_buf_addf(&c, ",%u", s->weight);
+                        /* port, priority and weight are positional after the target; an
+                         * absent port before a given priority or weight is dnsmasq's (and
+                         * libvirt's) default 1, not 0 */
+                        if (s->target) {
+                                vn_buf_addf(&c, ",%s", s->target);
+                                if (s->has_port || s->has_priority || s->has_weight)
+                                        vn_buf_addf(&c, ",%u",
+                                                    s->has_port && s->port ? s->port : 1);
+                                if (s->has_priority || s->has_weight)
+                                        vn_buf_addf(&c, ",%u", s->has_priority ? s->priority : 0);
+                                if (s->has_weight)
+                                        vn_buf_addf(&c, ",%u", s->weight);
+                        }
                         vn_buf_add(&c, "\n");
                 }
         }
@@ -230,7 +279,6 @@ int vn_plan_dnsmasq(const struct vn_net *net, struct vn_plan *p, const struct vn
                         vn_buf_add(&hosts, "\n");
                         if (h->name && vn_addr_is_set(&h->ip))
                                 vn_buf_addf(&addn, "%s %s\n", vn_addr_format(&h->ip, a), h->name);
-                        lease_max++;
                 }
                 if (ip->tftp_root) {
                         if (!safe(ip->tftp_root))
@@ -247,7 +295,11 @@ int vn_plan_dnsmasq(const struct vn_net *net, struct vn_plan *p, const struct vn
                 }
         }
         if (any_dhcp) {
-                vn_buf_add(&c, "dhcp-no-override\ndhcp-authoritative\nno-ping\n");
+                /* DHCPv4 only: dnsmasq answers DHCPv6 authoritatively anyway, and libvirt
+                 * writes neither for an IPv6-only network */
+                if (any_dhcp4)
+                        vn_buf_add(&c, "dhcp-no-override\ndhcp-authoritative\n");
+                vn_buf_add(&c, "no-ping\n");
                 if (lease_max > 0)
                         vn_buf_addf(&c, "dhcp-lease-max=%llu\n", (unsigned long long)lease_max);
                 vn_buf_addf(&c, "dhcp-hostsfile=%s\n", p->dnsmasq_hosts_path);
@@ -268,6 +320,9 @@ int vn_plan_dnsmasq(const struct vn_net *net, struct vn_plan *p, const struct vn
         }
         if (dns_enabled(net))
                 vn_buf_addf(&c, "addn-hosts=%s\n", p->dnsmasq_addnhosts_path);
+        /* guests below 1500 must know it, or their full-size frames are dropped */
+        if (net->mtu)
+                vn_buf_addf(&c, "dhcp-option=option:mtu,%u\n", net->mtu);
         for (size_t i = 0; i < net->n_dnsmasq_options; i++) {
                 if (!safe(net->dnsmasq_options[i]))
                         goto unsafe;

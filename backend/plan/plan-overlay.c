@@ -214,7 +214,6 @@ int vn_plan_overlay_finish(struct vn_plan *p, struct vn_error *err)
         const struct vn_plan_overlay *o = p->overlay;
         _cleanup_buf_ struct vn_buf add = {0};
         _cleanup_buf_ struct vn_buf del = {0};
-        _cleanup_free_ char *mtu = NULL;
 
         if (!o)
                 return 0;
@@ -226,12 +225,6 @@ int vn_plan_overlay_finish(struct vn_plan *p, struct vn_error *err)
                     str_append(&p->fw_remove, vn_buf_str(&del)) < 0)
                         return vn_err(err, -ENOMEM, "out of memory");
                 p->fw_rules += 3;
-        }
-        /* guests that honour DHCP option 26 take the overlay MTU without being told */
-        if (p->dnsmasq) {
-                mtu = vn_asprintf("dhcp-option=option:mtu,%u\n", o->mtu);
-                if (!mtu || str_append(&p->dnsmasq_conf, mtu) < 0)
-                        return vn_err(err, -ENOMEM, "out of memory");
         }
         return 0;
 }

@@ -186,7 +186,7 @@ void vn_nft_base_all(struct vn_buf *b, bool with_rules);
 int vn_plan_overlay(const struct vn_net *net, const struct vn_plan_opts *opts, struct vn_plan *p,
                     struct vn_net *view, struct vn_error *err);
 /* After the bridge's firewall and dnsmasq are planned: append the underlay firewall to the
- * network's nft transaction and the MTU option to dnsmasq.conf. */
+ * network's nft transaction (the overlay MTU reaches dnsmasq.conf through the view). */
 int vn_plan_overlay_finish(struct vn_plan *p, struct vn_error *err);
 void vn_plan_overlay_free(struct vn_plan_overlay *o);
 /* The "# overlay" section of vn_plan_format. */

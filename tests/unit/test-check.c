@@ -348,6 +348,11 @@ static void test_check_ranges(void **state)
                   "unreachable static route gateway '172.16.0.1'");
         CHECK_ERR("<!--EXTRA-->", "<route address='10.1.0.0' prefix='8' gateway='192.168.1.2'/>",
                   "not the network address of its prefix /8");
+        CHECK_ERR("<!--EXTRA-->", "<ip address='10.9.0.1' prefix='20' localPtr='yes'/>",
+                  "no PTR domain for an IPv4 network with prefix 20");
+        CHECK_ERR("<!--EXTRA-->",
+                  "<ip family='ipv6' address='fd00::1' prefix='62' localPtr='yes'/>",
+                  "no PTR domain for an IPv6 network with prefix 62");
 }
 
 static void test_check_names(void **state)

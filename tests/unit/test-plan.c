@@ -165,7 +165,7 @@ static void nat_semantics(void **state)
         assert_non_null(
                 strstr(p->dnsmasq_conf, "dhcp-range=192.168.122.2,192.168.122.254,255.255.255.0\n"));
         assert_non_null(strstr(p->dnsmasq_conf, "dhcp-authoritative\n"));
-        assert_non_null(strstr(p->dnsmasq_conf, "dhcp-lease-max=254\n"));
+        assert_non_null(strstr(p->dnsmasq_conf, "dhcp-lease-max=253\n"));
         assert_non_null(strstr(p->dnsmasq_hosts, "52:54:00:00:00:10,192.168.122.10,web\n"));
         assert_non_null(strstr(p->dnsmasq_addnhosts, "192.168.122.10 web\n"));
         /* Docker-style FORWARD DROP coexistence rules are tagged */
@@ -277,6 +277,40 @@ static void dnsmasq_strings_escaped(void **state)
         vn_net_free(net);
 }
 
+/* What libvirt's dnsmasq suite does not cover: a forwarder's port, PTR zones that are not /24
+ * or /64, the MTU option on an IPv6-only DHCP network (no DHCPv4 authority). */
+static void dnsmasq_libvirt_details(void **state)
+{
+        static const char xml[] =
+                "<network><name>d</name><forward mode='nat'/><bridge name='vd0'/>"
+                "<mtu size='1400'/>"
+                "<dns><forwarder addr='192.0.2.53' port='5353'/>"
+                "<forwarder domain='corp.test' addr='2001:db8::53' port='53'/></dns>"
+                "<ip address='10.16.0.1' prefix='16' localPtr='yes'/>"
+                "<ip family='ipv6' address='fd12:3456:7890::1' prefix='48' localPtr='yes'>"
+                "<dhcp><range start='fd12:3456:7890::10' end='fd12:3456:7890::20'/></dhcp>"
+                "</ip></network>";
+        struct vn_net *net = NULL;
+        struct vn_plan *p = NULL;
+        struct vn_error err = {0};
+        struct vn_plan_opts opts = {.run_dir = "/run/vnet/d", .fw = VN_FW_NFT};
+
+        (void)state;
+        assert_int_equal(vn_net_parse_buffer(xml, sizeof(xml) - 1, "d.xml", &net, &err), 0);
+        assert_int_equal(vn_net_check(net, &err), 0);
+        assert_int_equal(vn_plan_build(net, &opts, &p, &err), 0);
+        assert_non_null(strstr(p->dnsmasq_conf, "\nserver=192.0.2.53#5353\n"));
+        assert_non_null(strstr(p->dnsmasq_conf, "\nserver=/corp.test/2001:db8::53#53\n"));
+        assert_non_null(strstr(p->dnsmasq_conf, "\nno-resolv\n"));
+        assert_non_null(strstr(p->dnsmasq_conf, "\nlocal=/16.10.in-addr.arpa/\n"));
+        assert_non_null(strstr(p->dnsmasq_conf, "\nlocal=/0.9.8.7.6.5.4.3.2.1.d.f.ip6.arpa/\n"));
+        assert_non_null(strstr(p->dnsmasq_conf, "\ndhcp-option=option:mtu,1400\n"));
+        assert_null(strstr(p->dnsmasq_conf, "dhcp-authoritative"));
+        assert_null(strstr(p->dnsmasq_conf, "dhcp-option=3\n")); /* not isolated */
+        vn_plan_free(p);
+        vn_net_free(net);
+}
+
 static void ident_escapes(void **state)
 {
         char out[64];
@@ -308,6 +342,7 @@ int main(void)
                 cmocka_unit_test(rule_count_independent_of_subnet),
                 cmocka_unit_test(ident_escapes),
                 cmocka_unit_test(dnsmasq_strings_escaped),
+                cmocka_unit_test(dnsmasq_libvirt_details),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
