@@ -13,33 +13,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-const char *vn_net_state_name(enum vn_net_state s)
-{
-        switch (s) {
-        case VN_STATE_ACTIVE:
-                return "active";
-        case VN_STATE_FAILED:
-                return "failed";
-        case VN_STATE_INACTIVE:
-        default:
-                return "inactive";
-        }
-}
-
-enum vn_net_state vn_state_get(struct vn_ctx *ctx, const char *name)
-{
-        _cleanup_free_ char *journal = vn_path_run_file(ctx, name, "journal");
-        _cleanup_free_ char *started = vn_path_run_file(ctx, name, "started");
-
-        if (!journal || !started)
-                return VN_STATE_INACTIVE;
-        if (access(started, F_OK) == 0)
-                return VN_STATE_ACTIVE;
-        if (access(journal, F_OK) == 0)
-                return VN_STATE_FAILED; /* a start that died halfway: destroy cleans it */
-        return VN_STATE_INACTIVE;
-}
-
 static bool bridge_name_used(struct vn_nl *nl, const char *br, struct vn_net *const *others,
                              size_t n_others, const char *self)
 {

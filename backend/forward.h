@@ -15,18 +15,6 @@
 #include "plan.h"
 #include "state.h"
 
-/* A forward as a front end gives it: strings, parsed and checked by the library. NULL = not
- * given. port is "N" or "N-M"; toport defaults to port. */
-struct vn_forward_spec {
-        const char *proto; /* tcp (default), udp, sctp */
-        const char *port;
-        const char *to;
-        const char *mac;
-        const char *toport;
-        const char *address;
-};
-int vn_forward_spec_parse(const struct vn_forward_spec *s, struct vn_port_forward *out,
-                          struct vn_error *err);
 
 /* Add a forward to network `name` (like libvirt's net-update add): checked against the
  * network and every other defined network, written to the persistent definition (when there
@@ -52,30 +40,5 @@ int vn_forward_list(struct vn_ctx *ctx, const char *name, struct vn_forward_stat
  * definition: one transaction with exactly the forwards that changed. *notes (may be NULL)
  * receives one line per forward that is still unresolved. */
 int vn_forward_sync(struct vn_ctx *ctx, const char *name, char **notes, struct vn_error *err);
-
-/* Addresses learnt at run time for network `name`: vnet's dnsmasq leases (ROOT/run/vnet/NAME/
- * dnsmasq.leases). Never fails: what cannot be read is simply not known. */
-void vn_forward_macs(struct vn_ctx *ctx, const char *name, struct vn_mac_ip **out, size_t *n);
-
-/* ---- shared with the libvirt hook ---------------------------------------- */
-
-/* Parse dnsmasq's lease file text, appending to (*out, *n). */
-void vn_macs_from_leases(const char *text, struct vn_mac_ip **out, size_t *n);
-/* Parse libvirt's dnsmasq status file (JSON array of {"ip-address", "mac-address"}). */
-void vn_macs_from_libvirt_status(const char *text, struct vn_mac_ip **out, size_t *n);
-
-/* The applied forward blocks found in a removal file: chain name and signature. */
-struct vn_fwd_applied {
-        char chain[128];
-        uint32_t sig;
-        char *del; /* the block's removal text */
-};
-int vn_fwd_applied_parse(const char *remove_text, struct vn_fwd_applied **out, size_t *n);
-void vn_fwd_applied_free(struct vn_fwd_applied *a, size_t n);
-/* The transaction that turns `applied` into `want`: removal of applied blocks no longer
- * wanted, (re-)adds of wanted blocks that are new or changed. NULL text = nothing to do.
- * base is prepended (declarations) when there is something to do. */
-int vn_fwd_diff(const char *base, const struct vn_fwd_applied *applied, size_t n_applied,
-                const struct vn_fwd_item *want, size_t n_want, char **out);
 
 #endif

@@ -2,7 +2,7 @@
  * overlay.c: the effectful half of <vnet:overlay> — the vxlan link, the
  * static flood list, live peer changes and, for evpn, this host's FRR.
  *
- * Journal kinds written here (undone by vn_overlay_undo):
+ * Journal kinds written here (registered with the engine by vn_overlay_feature):
  *   vxlan  LINK VNI             the vxlan link (its FDB entries go with it)
  *   frr    DIR NAME MODE        this network's part of FRR's configuration
  *
@@ -61,31 +61,6 @@ static long now_ms(void)
 
         clock_gettime(CLOCK_MONOTONIC, &ts);
         return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* ---- planning inputs ----------------------------------------------------- */
-
-void vn_overlay_plan_opts(const struct vn_net *net, struct vn_plan_opts *opts,
-                          struct vn_addr *local)
-{
-        const struct vn_overlay *o = &net->ext.overlay;
-        _cleanup_nl_ struct vn_nl *nl = NULL;
-        struct vn_error ignore = {0};
-        struct vn_link_info li;
-        char dev[16];
-
-        if (o->type == VN_OVERLAY_NONE || vn_nl_open(&nl, &ignore) < 0)
-                return;
-        if (o->local_dev) {
-                if (vn_ifaddr_first_v4(nl, o->local_dev, local, &ignore) < 0)
-                        return;
-                opts->overlay_local = local;
-                snprintf(dev, sizeof(dev), "%s", o->local_dev);
-        } else if (vn_ifaddr_owner(nl, &o->local, dev, &ignore) < 0) {
-                return;
-        }
-        if (vn_link_get(nl, dev, &li, &ignore) == 0 && li.mtu)
-                opts->overlay_underlay_mtu = li.mtu;
 }
 
 /* ---- processes ----------------------------------------------------------- */
@@ -561,8 +536,8 @@ out:
 
 /* ---- apply, undo ----------------------------------------------------------- */
 
-int vn_overlay_apply(struct vn_ctx *ctx, struct vn_nl *nl, struct vn_journal *j,
-                     const struct vn_plan *p, struct vn_error *err)
+static int overlay_apply(struct vn_ctx *ctx, struct vn_nl *nl, struct vn_journal *j,
+                         const struct vn_plan *p, struct vn_error *err)
 {
         const struct vn_plan_overlay *o = p->overlay;
         struct vn_vxlan_spec spec = {0};
@@ -615,17 +590,23 @@ int vn_overlay_apply(struct vn_ctx *ctx, struct vn_nl *nl, struct vn_journal *j,
         return 0;
 }
 
-int vn_overlay_undo(struct vn_ctx *ctx, struct vn_nl *nl, const struct vn_journal_entry *e,
+/* Undo "frr DIR NAME MODE". */
+static int undo_frr(struct vn_ctx *ctx, struct vn_nl *nl, const struct vn_journal_entry *e,
                     struct vn_error *err)
+{
+        (void)nl;
+        return frr_undo(ctx, e, err);
+}
+
+/* Undo "vxlan LINK VNI": delete the link when it is still a vxlan. nl may be NULL. */
+static int undo_vxlan(struct vn_ctx *ctx, struct vn_nl *nl, const struct vn_journal_entry *e,
+                      struct vn_error *err)
 {
         _cleanup_nl_ struct vn_nl *own = NULL;
         struct vn_link_info li;
         int r;
 
-        if (strcmp(e->kind, "frr") == 0 && e->n_args >= 2)
-                return frr_undo(ctx, e, err);
-        if (strcmp(e->kind, "vxlan") != 0 || e->n_args < 1)
-                return 0;
+        (void)ctx;
         if (!nl) {
                 if ((r = vn_nl_open(&own, err)) < 0)
                         return r;
@@ -642,6 +623,18 @@ int vn_overlay_undo(struct vn_ctx *ctx, struct vn_nl *nl, const struct vn_journa
         r = vn_link_delete(nl, e->args[0], err);
         return r == -ENODEV ? 0 : r;
 }
+
+static const struct vn_undo_kind overlay_undo[] = {
+    {"vxlan", 1, undo_vxlan},
+    {"frr", 2, undo_frr},
+};
+
+const struct vn_feature vn_overlay_feature = {
+    .name = "overlay",
+    .apply = overlay_apply,
+    .undo = overlay_undo,
+    .n_undo = VN_ARRAY_SIZE(overlay_undo),
+};
 
 /* ---- live peers ------------------------------------------------------------- */
 

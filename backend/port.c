@@ -1151,7 +1151,8 @@ int vn_port_net_of_bridge(struct vn_ctx *ctx, const char *bridge, char **name)
         return r;
 }
 
-int vn_ports_cleanup(struct vn_ctx *ctx, struct vn_nl *nl, const char *name, struct vn_error *err)
+static int ports_cleanup(struct vn_ctx *ctx, struct vn_nl *nl, const char *name,
+                         struct vn_error *err)
 {
         _cleanup_free_ char *dir = vn_path_run_file(ctx, name, "ports");
         char **names = NULL;
@@ -1196,3 +1197,8 @@ int vn_ports_cleanup(struct vn_ctx *ctx, struct vn_nl *nl, const char *name, str
                 return vn_err(err, -errno, "cannot remove '%s': %s", dir, strerror(errno));
         return 0;
 }
+
+const struct vn_feature vn_ports_feature = {
+    .name = "ports",
+    .before_destroy = ports_cleanup,
+};

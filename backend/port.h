@@ -17,6 +17,7 @@
 
 #include "addr.h"
 #include "link.h"
+#include "engine.h"
 #include "state.h"
 
 #define VN_PORT_MAX_QUEUES 16
@@ -105,8 +106,9 @@ void vn_port_close_fds(struct vn_port *p);
 /* Host-side MAC for a guest MAC: first byte 0xFE, or 0xFA when the guest's is 0xFE. */
 void vn_port_host_mac(const uint8_t guest[6], uint8_t host[6]);
 
-/* Remove every port recorded for network `name` (called by destroy, with the network's lock
- * held, before the network's own objects are undone). Idempotent. */
-int vn_ports_cleanup(struct vn_ctx *ctx, struct vn_nl *nl, const char *name, struct vn_error *err);
+/* Ports' part of destroy, registered with the engine (network.c): remove every port recorded
+ * for the network (with the network's lock held, before the network's own objects are
+ * undone). Idempotent. */
+extern const struct vn_feature vn_ports_feature;
 
 #endif

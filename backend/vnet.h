@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include "engine.h"
 #include "net.h"
 #include "plan.h"
 #include "state.h"
@@ -29,9 +30,6 @@ int vn_undefine(struct vn_ctx *ctx, const char *name, struct vn_error *err);
 int vn_autostart_set(struct vn_ctx *ctx, const char *name, bool on, struct vn_error *err);
 bool vn_autostart_get(struct vn_ctx *ctx, const char *name);
 
-enum vn_net_state { VN_STATE_INACTIVE = 0, VN_STATE_ACTIVE, VN_STATE_FAILED };
-const char *vn_net_state_name(enum vn_net_state s);
-
 struct vn_net_status {
         char *name;
         char uuid[37];
@@ -44,27 +42,22 @@ struct vn_net_status {
 /* Every defined or running network, sorted by name. */
 int vn_list(struct vn_ctx *ctx, struct vn_net_status **out, size_t *n, struct vn_error *err);
 void vn_list_free(struct vn_net_status *l, size_t n);
-enum vn_net_state vn_state_get(struct vn_ctx *ctx, const char *name);
 
 /* The live definition when running (unless inactive), else the persistent one. */
 int vn_get_net(struct vn_ctx *ctx, const char *name, bool inactive, struct vn_net **out,
                struct vn_error *err);
 
-/* ---- running networks (apply.c) ----------------------------------------- */
+/* ---- running networks (network.c; the work is the engine's, engine.h) ----------- */
 
-enum {
-        VN_START_DRY_RUN = 1 << 0, /* plan only (returned through *plan_out) */
-};
-
-/* Plan a model the way start would on this host (resolves the firewall backend). */
-int vn_plan_for(struct vn_ctx *ctx, const struct vn_net *net, struct vn_plan **out,
-                struct vn_error *err);
+/* Register the features (overlay, ports) with the engine; once per process, idempotent. The
+ * operations below call it themselves. */
+void vn_features_init(void);
 /* Start a defined network. */
 int vn_start(struct vn_ctx *ctx, const char *name, unsigned flags, struct vn_plan **plan_out,
              struct vn_error *err);
 /* Start a transient network from a model (vnet create). */
-int vn_start_net(struct vn_ctx *ctx, struct vn_net *net, unsigned flags,
-                 struct vn_plan **plan_out, struct vn_error *err);
+int vn_start_net(struct vn_ctx *ctx, struct vn_net *net, unsigned flags, struct vn_plan **plan_out,
+                 struct vn_error *err);
 /* Stop a network: undo its journal. Idempotent; works after a crash. */
 int vn_destroy(struct vn_ctx *ctx, const char *name, struct vn_error *err);
 
@@ -73,13 +66,6 @@ int vn_destroy(struct vn_ctx *ctx, const char *name, struct vn_error *err);
  * interrupted start is cleaned up. *report lists each repair (empty: nothing to do). */
 int vn_reconcile(struct vn_ctx *ctx, const char *name, char **report, struct vn_error *err);
 
-struct vn_lease_info {
-        long long expiry; /* unix time, 0 = infinite */
-        char mac[VN_MAC_STRLEN];
-        char ip[VN_ADDR_STRLEN + 4];
-        char hostname[64];
-        char client_id[128];
-};
 int vn_dhcp_leases(struct vn_ctx *ctx, const char *name, struct vn_lease_info **out, size_t *n,
                    struct vn_error *err);
 

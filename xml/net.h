@@ -403,4 +403,18 @@ int vn_schema_validate_file(const char *schema_dir, const char *path, struct vn_
  * the configure-time conformance dir. NULL when none. */
 const char *vn_schema_find_dir(void);
 
+/* forward-spec.c */
+/* A forward as a front end gives it: strings, parsed and checked by the library. NULL = not
+ * given. port is "N" or "N-M"; toport defaults to port. */
+struct vn_forward_spec {
+        const char *proto; /* tcp (default), udp, sctp */
+        const char *port;
+        const char *to;
+        const char *mac;
+        const char *toport;
+        const char *address;
+};
+int vn_forward_spec_parse(const struct vn_forward_spec *s, struct vn_port_forward *out,
+                          struct vn_error *err);
+
 #endif

@@ -1,19 +1,23 @@
 /*
- * apply.c: run a plan against the kernel, journaling every object before it
- * is created; undo a journal (rollback, destroy, destroy after a crash).
+ * apply.c: run a plan against the kernel as a table of steps, journaling
+ * every object before it is created; undo a journal through a table of undo
+ * kinds (rollback, destroy, destroy after a crash).
+ *
+ * Features (overlay, ports) are not called by name: they register a struct
+ * vn_feature (engine.h), whose apply steps run at the "features" step and
+ * whose journal kinds join the undo table. A kind found in no table makes the
+ * undo fail with its name: a mistyped or unknown kind must not leak its
+ * object silently.
  */
 #include "config.h"
 
-#include "vnet.h"
+#include "engine.h"
 
 #include "dnsmasq.h"
 #include "fault.h"
-#include "forward.h"
 #include "fw.h"
 #include "journal.h"
 #include "link.h"
-#include "overlay.h"
-#include "port.h"
 
 #include <dirent.h>
 #include <pthread.h>
@@ -24,38 +28,6 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-
-static enum vn_fw_backend resolve_fw(struct vn_ctx *ctx)
-{
-        const char *env;
-
-        if (ctx->fw_backend != VN_FW_AUTO)
-                return ctx->fw_backend;
-        env = getenv("VNET_FIREWALL_BACKEND");
-        if (env && vn_fw_backend_from_name(env) > 0)
-                return (enum vn_fw_backend)vn_fw_backend_from_name(env);
-        return vn_nft_available() ? VN_FW_NFT : VN_FW_IPT;
-}
-
-int vn_plan_for(struct vn_ctx *ctx, const struct vn_net *net, struct vn_plan **out,
-                struct vn_error *err)
-{
-        _cleanup_free_ char *run = vn_path_run(ctx, net->name);
-        _cleanup_free_ struct vn_mac_ip *macs = NULL;
-        struct vn_plan_opts opts = {0};
-        struct vn_addr ovl_local; /* overlay local-dev resolved: host state for the planner */
-
-        if (!run)
-                return vn_err(err, -ENOMEM, "out of memory");
-        opts.run_dir = run;
-        /* forwards naming a guest by MAC: its current DHCP lease (forward.c) */
-        vn_forward_macs(ctx, net->name, &macs, &opts.n_macs);
-        opts.macs = macs;
-        opts.fw = resolve_fw(ctx);
-        opts.dnsmasq_path = vn_dnsmasq_path();
-        vn_overlay_plan_opts(net, &opts, &ovl_local);
-        return vn_plan_build(net, &opts, out, err);
-}
 
 /* iptables removal: one command per line ("TABLE<TAB>ARG<TAB>..."), each run on its own so that
  * what is already gone does not stop the rest. */
@@ -84,89 +56,194 @@ static int ipt_remove(char *lines, bool v6)
 
 /* ---- undo ---------------------------------------------------------------- */
 
+static int undo_bridge(struct vn_ctx *ctx, struct vn_nl *nl, const struct vn_journal_entry *e,
+                       struct vn_error *err)
+{
+        struct vn_link_info li;
+        uint8_t mac[6];
+        int r;
+
+        (void)ctx;
+        r = vn_link_get(nl, e->args[0], &li, err);
+        if (r == -ENODEV)
+                return 0;
+        if (r < 0)
+                return r;
+        /* Only delete what is recognisably ours: a bridge with the MAC we gave it. */
+        if (strcmp(li.kind, "bridge") != 0 || vn_mac_parse(e->args[1], mac) < 0 ||
+            memcmp(mac, li.mac, 6) != 0)
+                return vn_err(err, -EEXIST,
+                              "link '%s' is not the bridge vnet created (kind %s); "
+                              "leaving it alone",
+                              e->args[0], li.kind);
+        r = vn_link_delete(nl, e->args[0], err);
+        return r == -ENODEV ? 0 : r;
+}
+
+/* "addr LINK ADDR/PFX" and "route LINK DST/PFX GW|- METRIC" */
+static int undo_addr_route(struct vn_ctx *ctx, struct vn_nl *nl, const struct vn_journal_entry *e,
+                           struct vn_error *err)
+{
+        struct vn_addr a = {0}, gw = {0};
+        char buf[VN_ADDR_STRLEN + 8], *slash;
+        unsigned pfx = 0;
+        int r;
+
+        (void)ctx;
+        snprintf(buf, sizeof(buf), "%s", e->args[1]);
+        slash = strchr(buf, '/');
+        if (slash) {
+                *slash = '\0';
+                pfx = (unsigned)atoi(slash + 1);
+        }
+        if (vn_addr_parse(buf, &a) < 0)
+                return vn_err(err, -EBADMSG, "journal: bad address '%s'", e->args[1]);
+        if (vn_link_index(nl, e->args[0]) < 0)
+                return 0; /* went with its link */
+        if (e->kind[0] == 'a') {
+                r = vn_ifaddr_del(nl, e->args[0], &a, pfx, err);
+        } else {
+                if (e->n_args >= 3 && strcmp(e->args[2], "-") != 0)
+                        vn_addr_parse(e->args[2], &gw);
+                r = vn_route_del(nl, e->args[0], &a, pfx, &gw,
+                                 e->n_args >= 4 ? (unsigned)atoi(e->args[3]) : 0, err);
+        }
+        if (r == -EADDRNOTAVAIL || r == -ENOENT || r == -ESRCH || r == -ENODEV)
+                r = 0;
+        return r;
+}
+
+/* "nft FILE" / "ipt FILE 4|6": replay the removal file written before the rules went in */
+static int undo_fw(struct vn_ctx *ctx, struct vn_nl *nl, const struct vn_journal_entry *e,
+                   struct vn_error *err)
+{
+        _cleanup_free_ char *batch = NULL;
+        int r;
+
+        (void)nl;
+        r = vn_read_file(e->args[0], 4u << 20, &batch, NULL);
+        if (r == -ENOENT)
+                return 0; /* the apply never got as far as writing it */
+        if (r < 0)
+                return vn_err(err, r, "cannot read '%s': %s", e->args[0], strerror(-r));
+        if (e->kind[0] == 'n')
+                return vn_fw_submit(ctx, batch, err);
+        return ipt_remove(batch, e->n_args >= 2 && strcmp(e->args[1], "6") == 0);
+}
+
+/* "compat -I ARGS...": the iptables accept recorded as its insertion; delete exactly it */
+static int undo_compat(struct vn_ctx *ctx, struct vn_nl *nl, const struct vn_journal_entry *e,
+                       struct vn_error *err)
+{
+        const char *argv[32];
+        size_t n = 0;
+
+        (void)ctx, (void)nl, (void)err;
+        for (size_t i = 0; i < e->n_args && n + 2 < VN_ARRAY_SIZE(argv); i++)
+                argv[n++] = e->args[i];
+        argv[n] = NULL;
+        argv[0] = "-D";
+        (void)vn_ipt_exec(false, argv, NULL); /* 1 = already gone */
+        return 0;
+}
+
+/* "dnsmasq PIDFILE CONF" */
+static int undo_dnsmasq(struct vn_ctx *ctx, struct vn_nl *nl, const struct vn_journal_entry *e,
+                        struct vn_error *err)
+{
+        pid_t pid = vn_dnsmasq_read_pid(e->args[0]);
+
+        (void)ctx, (void)nl;
+        return pid > 0 ? vn_dnsmasq_stop(pid, e->args[1], err) : 0;
+}
+
+/* The engine's own journal kinds; features add theirs with vn_engine_register(). */
+static const struct vn_undo_kind builtin_undo[] = {
+    {"bridge", 2, undo_bridge},   {"addr", 2, undo_addr_route}, {"route", 2, undo_addr_route},
+    {"nft", 1, undo_fw},          {"ipt", 1, undo_fw},          {"compat", 1, undo_compat},
+    {"dnsmasq", 2, undo_dnsmasq},
+};
+
+#define MAX_FEATURES 8
+static const struct vn_feature *features[MAX_FEATURES];
+static size_t n_features;
+static pthread_mutex_t features_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static const struct vn_undo_kind *undo_kind_locked(const char *kind)
+{
+        for (size_t i = 0; i < VN_ARRAY_SIZE(builtin_undo); i++)
+                if (strcmp(builtin_undo[i].kind, kind) == 0)
+                        return &builtin_undo[i];
+        for (size_t f = 0; f < n_features; f++)
+                for (size_t i = 0; i < features[f]->n_undo; i++)
+                        if (strcmp(features[f]->undo[i].kind, kind) == 0)
+                                return &features[f]->undo[i];
+        return NULL;
+}
+
+const struct vn_undo_kind *vn_engine_undo_kind(const char *kind)
+{
+        const struct vn_undo_kind *k;
+
+        pthread_mutex_lock(&features_mu);
+        k = undo_kind_locked(kind);
+        pthread_mutex_unlock(&features_mu);
+        return k;
+}
+
+int vn_engine_register(const struct vn_feature *f)
+{
+        int r = 0;
+
+        pthread_mutex_lock(&features_mu);
+        for (size_t i = 0; i < n_features; i++)
+                if (features[i] == f)
+                        goto out;
+        for (size_t i = 0; i < f->n_undo; i++)
+                if (undo_kind_locked(f->undo[i].kind)) {
+                        r = -EEXIST;
+                        goto out;
+                }
+        if (n_features == MAX_FEATURES) {
+                r = -ENOSPC;
+                goto out;
+        }
+        features[n_features++] = f;
+out:
+        pthread_mutex_unlock(&features_mu);
+        return r;
+}
+
+/* The registered features, in registration order (registration only ever appends). */
+static size_t features_snapshot(const struct vn_feature **out)
+{
+        size_t n;
+
+        pthread_mutex_lock(&features_mu);
+        n = n_features;
+        memcpy(out, features, n * sizeof(*out));
+        pthread_mutex_unlock(&features_mu);
+        return n;
+}
+
 static int undo_entry(struct vn_ctx *ctx, struct vn_nl *nl, const struct vn_journal_entry *e,
                       struct vn_error *err)
 {
+        const struct vn_undo_kind *k = vn_engine_undo_kind(e->kind);
         struct vn_error e2 = {0};
-        struct vn_addr a = {0}, gw = {0};
-        unsigned pfx = 0;
-        int r = 0;
+        int r;
 
         vn_ctx_log(ctx, "undo %s %s", e->kind, e->n_args ? e->args[0] : "");
-        if (strcmp(e->kind, "bridge") == 0 && e->n_args >= 2) {
-                struct vn_link_info li;
-                uint8_t mac[6];
-
-                r = vn_link_get(nl, e->args[0], &li, &e2);
-                if (r == -ENODEV)
-                        return 0;
-                if (r < 0)
-                        return vn_err(err, r, "%s", e2.msg);
-                /* Only delete what is recognisably ours: a bridge with the MAC we gave it. */
-                if (strcmp(li.kind, "bridge") != 0 || vn_mac_parse(e->args[1], mac) < 0 ||
-                    memcmp(mac, li.mac, 6) != 0)
-                        return vn_err(err, -EEXIST,
-                                      "link '%s' is not the bridge vnet created (kind %s); "
-                                      "leaving it alone",
-                                      e->args[0], li.kind);
-                r = vn_link_delete(nl, e->args[0], &e2);
-                if (r == -ENODEV)
-                        r = 0;
-        } else if ((strcmp(e->kind, "addr") == 0 || strcmp(e->kind, "route") == 0) &&
-                   e->n_args >= 2) {
-                char buf[VN_ADDR_STRLEN + 8], *slash;
-
-                snprintf(buf, sizeof(buf), "%s", e->args[1]);
-                slash = strchr(buf, '/');
-                if (slash) {
-                        *slash = '\0';
-                        pfx = (unsigned)atoi(slash + 1);
-                }
-                if (vn_addr_parse(buf, &a) < 0)
-                        return vn_err(err, -EBADMSG, "journal: bad address '%s'", e->args[1]);
-                if (vn_link_index(nl, e->args[0]) < 0)
-                        return 0; /* went with its link */
-                if (e->kind[0] == 'a') {
-                        r = vn_ifaddr_del(nl, e->args[0], &a, pfx, &e2);
-                } else {
-                        if (e->n_args >= 3 && strcmp(e->args[2], "-") != 0)
-                                vn_addr_parse(e->args[2], &gw);
-                        r = vn_route_del(nl, e->args[0], &a, pfx, &gw,
-                                         e->n_args >= 4 ? (unsigned)atoi(e->args[3]) : 0, &e2);
-                }
-                if (r == -EADDRNOTAVAIL || r == -ENOENT || r == -ESRCH || r == -ENODEV)
-                        r = 0;
-        } else if ((strcmp(e->kind, "nft") == 0 || strcmp(e->kind, "ipt") == 0) && e->n_args >= 1) {
-                _cleanup_free_ char *batch = NULL;
-
-                r = vn_read_file(e->args[0], 4u << 20, &batch, NULL);
-                if (r == -ENOENT)
-                        return 0; /* the apply never got as far as writing it */
-                if (r < 0)
-                        return vn_err(err, r, "cannot read '%s': %s", e->args[0], strerror(-r));
-                if (e->kind[0] == 'n')
-                        r = vn_nft_run(batch, false, &e2);
-                else
-                        r = ipt_remove(batch, e->n_args >= 2 && strcmp(e->args[1], "6") == 0);
-        } else if (strcmp(e->kind, "compat") == 0 && e->n_args >= 1) {
-                const char *argv[32];
-                size_t n = 0;
-                int st;
-
-                for (size_t i = 0; i < e->n_args && n + 2 < VN_ARRAY_SIZE(argv); i++)
-                        argv[n++] = e->args[i];
-                argv[n] = NULL;
-                argv[0] = "-D"; /* recorded as the -I line; delete exactly it */
-                st = vn_ipt_exec(false, argv, NULL);
-                (void)st; /* 1 = already gone */
-        } else if (strcmp(e->kind, "dnsmasq") == 0 && e->n_args >= 2) {
-                pid_t pid = vn_dnsmasq_read_pid(e->args[0]);
-
-                if (pid > 0)
-                        r = vn_dnsmasq_stop(pid, e->args[1], &e2);
-        } else {
-                r = vn_overlay_undo(ctx, nl, e, &e2);
-        }
+        if (!k)
+                return vn_err(err, -EBADMSG,
+                              "undo: journal kind '%s' (%s) is unknown: nothing undone for it",
+                              e->kind, e->n_args ? e->args[0] : "no arguments");
+        if (e->n_args < k->min_args)
+                return vn_err(err, -EBADMSG,
+                              "undo: journal entry '%s' has %zu argument(s), needs %zu: nothing "
+                              "undone for it",
+                              e->kind, e->n_args, k->min_args);
+        r = k->undo(ctx, nl, e, &e2);
         if (r < 0)
                 return vn_err(err, r, "undo %s %s: %s", e->kind, e->n_args ? e->args[0] : "",
                               e2.msg[0] ? e2.msg : strerror(-r));
@@ -244,21 +321,6 @@ static int rm_rf_dir(const char *dir)
 }
 
 /* ---- start ---------------------------------------------------------------- */
-
-/* vnet's table is shared by the networks of a root: applying a network's transaction and
- * removing the (empty) table are serialised by one root-wide lock, so a table removal can
- * never race with another network's transaction. Network names cannot start with '.'. */
-static int nft_apply_locked(struct vn_ctx *ctx, const char *batch, struct vn_error *err)
-{
-        int lock = vn_lock(ctx, ".firewall", err);
-        int r;
-
-        if (lock < 0)
-                return lock;
-        r = vn_nft_run(batch, false, err);
-        vn_unlock(lock);
-        return r;
-}
 
 struct run {
         struct vn_ctx *ctx;
@@ -509,7 +571,7 @@ static int do_firewall(struct run *R, struct vn_error *err)
                 r = vn_journal_add(R->j, "nft", rm, NULL);
                 if (r < 0)
                         return vn_err(err, r, "journal: %s", strerror(-r));
-                r = nft_apply_locked(R->ctx, p->fw_apply, err);
+                r = vn_fw_submit(R->ctx, p->fw_apply, err);
         }
         if (r < 0) {
                 vn_err_prefix(err, "firewall transaction");
@@ -579,42 +641,65 @@ static int do_dnsmasq(struct run *R, struct vn_error *err)
         return 0;
 }
 
-static int apply_plan(struct run *R, struct vn_error *err)
+static int do_bridge_sysctls(struct run *R, struct vn_error *err)
 {
-        const struct vn_plan *p = R->p;
+        return do_sysctls(R, true, err);
+}
+
+static int do_link_up(struct run *R, struct vn_error *err)
+{
+        STEP(R, "link-up");
+        return vn_link_set_up(R->nl, R->p->bridge, true, err);
+}
+
+static int do_other_sysctls(struct run *R, struct vn_error *err)
+{
+        return do_sysctls(R, false, err);
+}
+
+/* the registered features' apply steps (the overlay's vxlan and FRR), in registration order */
+static int do_features(struct run *R, struct vn_error *err)
+{
+        const struct vn_feature *f[MAX_FEATURES];
+        size_t n = features_snapshot(f);
         int r;
 
-        if (p->create_bridge) {
-                if ((r = do_bridge(R, err)) < 0)
+        for (size_t i = 0; i < n; i++)
+                if (f[i]->apply && (r = f[i]->apply(R->ctx, R->nl, R->j, R->p, err)) < 0)
                         return r;
-                if ((r = do_sysctls(R, true, err)) < 0)
-                        return r;
-                if ((r = do_addrs(R, err)) < 0)
-                        return r;
-                STEP(R, "link-up");
-                if ((r = vn_link_set_up(R->nl, p->bridge, true, err)) < 0)
-                        return r;
-                if ((r = do_routes(R, err)) < 0)
-                        return r;
-                if ((r = do_sysctls(R, false, err)) < 0)
-                        return r;
-                if ((r = vn_overlay_apply(R->ctx, R->nl, R->j, p, err)) < 0)
-                        return r;
-                if ((r = do_firewall(R, err)) < 0)
-                        return r;
-                if ((r = do_dnsmasq(R, err)) < 0)
-                        return r;
-        }
+        return 0;
+}
+
+/* What start does to a network whose plan creates its bridge, in order. Each step journals
+ * what it creates before creating it; rollback undoes the journal backwards. */
+static const struct {
+        const char *name;
+        int (*run)(struct run *R, struct vn_error *err);
+} bridge_steps[] = {
+    {"bridge", do_bridge},     {"bridge sysctls", do_bridge_sysctls},
+    {"addresses", do_addrs},   {"link up", do_link_up},
+    {"routes", do_routes},     {"host sysctls", do_other_sysctls},
+    {"features", do_features}, {"firewall", do_firewall},
+    {"dnsmasq", do_dnsmasq},
+};
+
+static int apply_plan(struct run *R, struct vn_error *err)
+{
+        int r;
+
+        if (R->p->create_bridge)
+                for (size_t i = 0; i < VN_ARRAY_SIZE(bridge_steps); i++)
+                        if ((r = bridge_steps[i].run(R, err)) < 0)
+                                return r;
         STEP(R, "state");
         return write_state_file(R, "started", "", err);
 }
 
 static int destroy_locked(struct vn_ctx *ctx, struct vn_nl *nl, const char *name, bool quiet,
                           struct vn_error *err);
-static void nft_table_gc(struct vn_ctx *ctx);
 
-static int start_locked(struct vn_ctx *ctx, struct vn_net *net, unsigned flags,
-                        struct vn_plan **plan_out, struct vn_error *err)
+int vn_engine_start(struct vn_ctx *ctx, struct vn_net *net, unsigned flags,
+                    struct vn_plan **plan_out, struct vn_error *err)
 {
         _cleanup_plan_ struct vn_plan *p = NULL;
         _cleanup_nl_ struct vn_nl *nl = NULL;
@@ -684,7 +769,7 @@ static int start_locked(struct vn_ctx *ctx, struct vn_net *net, unsigned flags,
                 undo_journal(ctx, nl, j, err);
                 vn_journal_free(j);
                 rm_rf_dir(dir);
-                nft_table_gc(ctx);
+                vn_fw_table_gc(ctx);
                 return r;
         }
         vn_journal_free(j);
@@ -694,55 +779,18 @@ static int start_locked(struct vn_ctx *ctx, struct vn_net *net, unsigned flags,
         return 0;
 }
 
-int vn_start_net(struct vn_ctx *ctx, struct vn_net *net, unsigned flags, struct vn_plan **plan_out,
-                 struct vn_error *err)
+/* the features' cleanups of what the journal does not list (guest ports) */
+static int before_destroy(struct vn_ctx *ctx, struct vn_nl *nl, const char *name,
+                          struct vn_error *err)
 {
-        int lock, r;
-
-        if (flags & VN_START_DRY_RUN)
-                return start_locked(ctx, net, flags, plan_out, err);
-        lock = vn_lock(ctx, net->name, err);
-        if (lock < 0)
-                return lock;
-        r = start_locked(ctx, net, flags, plan_out, err);
-        vn_unlock(lock);
-        return r;
-}
-
-int vn_start(struct vn_ctx *ctx, const char *name, unsigned flags, struct vn_plan **plan_out,
-             struct vn_error *err)
-{
-        _cleanup_net_ struct vn_net *net = NULL;
+        const struct vn_feature *f[MAX_FEATURES];
+        size_t n = features_snapshot(f);
         int r;
 
-        r = vn_def_load(ctx, name, &net, err);
-        if (r < 0)
-                return r;
-        return vn_start_net(ctx, net, flags, plan_out, err);
-}
-
-/* When the last network of this root is gone and vnet's table holds no network's elements any
- * more, remove the table itself, so that nothing of vnet's stays behind. */
-static void nft_table_gc(struct vn_ctx *ctx)
-{
-        _cleanup_free_ char *out = NULL;
-        struct vn_error ignore = {0};
-        char **names = NULL;
-        size_t n = 0;
-        int lock;
-
-        if (vn_running_names(ctx, &names, &n) < 0)
-                return;
-        vn_strv_free(names, n);
-        if (n > 0)
-                return;
-        lock = vn_lock(ctx, ".firewall", &ignore);
-        if (lock < 0)
-                return;
-        if (vn_nft_query("list table inet " VN_NFT_TABLE, &out, &ignore) == 0 && out &&
-            !strstr(out, "elements =") && !strstr(out, "chain vn_"))
-                vn_nft_run("delete table inet " VN_NFT_TABLE "\n", false, &ignore);
-        vn_unlock(lock);
+        for (size_t i = 0; i < n; i++)
+                if (f[i]->before_destroy && (r = f[i]->before_destroy(ctx, nl, name, err)) < 0)
+                        return r;
+        return 0;
 }
 
 static int destroy_locked(struct vn_ctx *ctx, struct vn_nl *nl, const char *name, bool quiet,
@@ -769,7 +817,7 @@ static int destroy_locked(struct vn_ctx *ctx, struct vn_nl *nl, const char *name
         }
         if (r < 0)
                 return vn_err(err, r, "%s", jerr.msg);
-        r = vn_ports_cleanup(ctx, nl, name, err);
+        r = before_destroy(ctx, nl, name, err);
         if (r < 0) {
                 vn_journal_free(j);
                 return r;
@@ -780,152 +828,28 @@ static int destroy_locked(struct vn_ctx *ctx, struct vn_nl *nl, const char *name
                 return r; /* keep the journal: a retry knows what is left */
         r = rm_rf_dir(dir);
         if (r == 0)
-                nft_table_gc(ctx);
+                vn_fw_table_gc(ctx);
         vn_ctx_log(ctx, "network '%s' destroyed", name);
         if (r < 0)
                 return vn_err(err, r, "cannot remove '%s': %s", dir, strerror(-r));
         return 0;
 }
 
-int vn_destroy(struct vn_ctx *ctx, const char *name, struct vn_error *err)
+int vn_engine_destroy(struct vn_ctx *ctx, const char *name, bool quiet, struct vn_error *err)
 {
         _cleanup_nl_ struct vn_nl *nl = NULL;
-        int lock, r;
+        int r;
 
-        if (!vn_net_name_valid(name))
-                return vn_err(err, -EINVAL, "'%s' is not a valid network name", name);
-        lock = vn_lock(ctx, name, err);
-        if (lock < 0)
-                return lock;
         r = vn_nl_open(&nl, err);
-        if (r == 0)
-                r = destroy_locked(ctx, nl, name, false, err);
-        vn_unlock(lock);
-        return r;
-}
-
-/* ---- leases, info ------------------------------------------------------- */
-
-static void copy_field(char *dst, size_t n, const char *src)
-{
-        size_t len = strnlen(src, n - 1);
-
-        memcpy(dst, src, len);
-        dst[len] = '\0';
-}
-
-int vn_dhcp_leases(struct vn_ctx *ctx, const char *name, struct vn_lease_info **out, size_t *n,
-                   struct vn_error *err)
-{
-        _cleanup_free_ char *path = NULL, *data = NULL;
-        struct vn_lease_info *l = NULL;
-        size_t cnt = 0;
-        char *save = NULL;
-        int r;
-
-        *out = NULL;
-        *n = 0;
-        if (vn_state_get(ctx, name) != VN_STATE_ACTIVE)
-                return vn_err(err, -ENOENT, "network '%s' is not active", name);
-        path = vn_path_run_file(ctx, name, "dnsmasq.leases");
-        if (!path)
-                return -ENOMEM;
-        r = vn_read_file(path, 16u << 20, &data, NULL);
-        if (r == -ENOENT)
-                return 0;
-        if (r < 0)
-                return vn_err(err, r, "cannot read '%s': %s", path, strerror(-r));
-        for (char *line = strtok_r(data, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-                char f[5][160] = {{0}};
-                struct vn_lease_info *nl;
-                int k = sscanf(line, "%159s %159s %159s %159s %159s", f[0], f[1], f[2], f[3], f[4]);
-
-                if (k < 3 || strcmp(f[0], "duid") == 0)
-                        continue;
-                nl = realloc(l, (cnt + 1) * sizeof(*l));
-                if (!nl) {
-                        free(l);
-                        return -ENOMEM;
-                }
-                l = nl;
-                memset(&l[cnt], 0, sizeof(*l));
-                l[cnt].expiry = atoll(f[0]);
-                if (strchr(f[2], ':') && !strchr(f[1], ':')) {
-                        /* DHCPv6: expiry iaid ip hostname duid */
-                        copy_field(l[cnt].ip, sizeof(l[cnt].ip), f[2]);
-                        copy_field(l[cnt].client_id, sizeof(l[cnt].client_id), f[4]);
-                } else {
-                        copy_field(l[cnt].mac, sizeof(l[cnt].mac), f[1]);
-                        copy_field(l[cnt].ip, sizeof(l[cnt].ip), f[2]);
-                        if (strcmp(f[4], "*") != 0)
-                                copy_field(l[cnt].client_id, sizeof(l[cnt].client_id), f[4]);
-                }
-                if (strcmp(f[3], "*") != 0)
-                        copy_field(l[cnt].hostname, sizeof(l[cnt].hostname), f[3]);
-                cnt++;
-        }
-        *out = l;
-        *n = cnt;
-        return 0;
-}
-
-static bool nft_network_present(const struct vn_plan *p);
-
-int vn_info(struct vn_ctx *ctx, const char *name, struct vn_net_info *out, struct vn_error *err)
-{
-        _cleanup_net_ struct vn_net *net = NULL;
-        _cleanup_plan_ struct vn_plan *p = NULL;
-        _cleanup_nl_ struct vn_nl *nl = NULL;
-        struct vn_error ignore = {0};
-        int r;
-
-        memset(out, 0, sizeof(*out));
-        r = vn_get_net(ctx, name, false, &net, err);
         if (r < 0)
                 return r;
-        out->state = vn_state_get(ctx, name);
-        r = vn_plan_for(ctx, net, &p, err);
-        if (r < 0)
-                return r;
-        snprintf(out->bridge, sizeof(out->bridge), "%s", p->bridge);
-        snprintf(out->fw_backend, sizeof(out->fw_backend), "%s", vn_fw_backend_name(p->fw));
-        out->fw_rules = p->fw_rules;
-        if (out->state == VN_STATE_INACTIVE)
-                return 0;
-        if (vn_nl_open(&nl, &ignore) == 0 && p->bridge[0])
-                out->bridge_present = vn_link_index(nl, p->bridge) > 0;
-        if (p->dnsmasq) {
-                out->dnsmasq_pid = vn_dnsmasq_read_pid(p->dnsmasq_pid_path);
-                out->dnsmasq_running = out->dnsmasq_pid > 0 &&
-                                       vn_dnsmasq_is_ours(out->dnsmasq_pid, p->dnsmasq_conf_path);
-        }
-        if (p->fw_apply && p->fw == VN_FW_NFT)
-                out->fw_present = nft_network_present(p);
-        return 0;
+        return destroy_locked(ctx, nl, name, quiet, err);
 }
 
 /* ---- reconcile ------------------------------------------------------------ */
 
-static bool nft_network_present(const struct vn_plan *p)
-{
-        _cleanup_free_ char *out = NULL, *cmd = NULL;
-        struct vn_error ignore = {0};
-        char chain[64], needle[160];
-
-        vn_nft_ident(p->bridge, "in", chain, sizeof(chain));
-        cmd = vn_asprintf("list chain inet " VN_NFT_TABLE " %s", chain);
-        if (!cmd || vn_nft_query(cmd, &out, &ignore) < 0 || !out || !strstr(out, "reject"))
-                return false;
-        free(out);
-        out = NULL;
-        if (vn_nft_query("list map inet " VN_NFT_TABLE " fwd_in", &out, &ignore) < 0 || !out)
-                return false;
-        snprintf(needle, sizeof(needle), "\"%s\" : jump %s", p->bridge, chain);
-        return strstr(out, needle) != NULL;
-}
-
-static int reconcile_locked(struct vn_ctx *ctx, const char *name, struct vn_buf *report,
-                            struct vn_error *err)
+int vn_engine_reconcile(struct vn_ctx *ctx, const char *name, struct vn_buf *report,
+                        struct vn_error *err)
 {
         _cleanup_net_ struct vn_net *net = NULL;
         _cleanup_plan_ struct vn_plan *p = NULL;
@@ -954,8 +878,10 @@ static int reconcile_locked(struct vn_ctx *ctx, const char *name, struct vn_buf 
                 return vn_err(err, -ENOMEM, "out of memory");
         r = vn_net_parse_file(live, &net, err);
         if (r < 0) {
-                vn_err_prefix(err, "network '%s': live definition unreadable (destroy it and "
-                                   "start it again)", name);
+                vn_err_prefix(err,
+                              "network '%s': live definition unreadable (destroy it and "
+                              "start it again)",
+                              name);
                 return r;
         }
         r = vn_plan_for(ctx, net, &p, err);
@@ -970,15 +896,15 @@ static int reconcile_locked(struct vn_ctx *ctx, const char *name, struct vn_buf 
                             p->bridge);
                 r = destroy_locked(ctx, nl, name, true, err);
                 if (r == 0)
-                        r = start_locked(ctx, net, 0, NULL, err);
+                        r = vn_engine_start(ctx, net, 0, NULL, err);
                 return r;
         }
         R.ctx = ctx;
         R.nl = nl;
         R.p = p;
         R.dir = dir;
-        if (p->fw_apply && p->fw == VN_FW_NFT && !nft_network_present(p)) {
-                r = nft_apply_locked(ctx, p->fw_apply, err);
+        if (p->fw_apply && p->fw == VN_FW_NFT && !vn_fw_network_present(p)) {
+                r = vn_fw_submit(ctx, p->fw_apply, err);
                 if (r < 0)
                         return r;
                 vn_buf_addf(report, "%s: firewall rules were missing: re-applied\n", name);
@@ -1011,24 +937,4 @@ static int reconcile_locked(struct vn_ctx *ctx, const char *name, struct vn_buf 
                 }
         }
         return 0;
-}
-
-int vn_reconcile(struct vn_ctx *ctx, const char *name, char **report, struct vn_error *err)
-{
-        struct vn_buf b = {0};
-        int lock, r;
-
-        if (!vn_net_name_valid(name))
-                return vn_err(err, -EINVAL, "'%s' is not a valid network name", name);
-        lock = vn_lock(ctx, name, err);
-        if (lock < 0)
-                return lock;
-        r = reconcile_locked(ctx, name, &b, err);
-        vn_unlock(lock);
-        if (r < 0) {
-                vn_buf_free(&b);
-                return r;
-        }
-        *report = vn_buf_steal(&b);
-        return *report ? 0 : -ENOMEM;
 }

@@ -30,14 +30,20 @@ struct vn_ctx {
         void *log_userdata;
 };
 
+enum vn_net_state { VN_STATE_INACTIVE = 0, VN_STATE_ACTIVE, VN_STATE_FAILED };
+const char *vn_net_state_name(enum vn_net_state s);
+/* active: started; failed: a journal without "started" (a start that died halfway; destroy
+ * cleans it); inactive: neither. */
+enum vn_net_state vn_state_get(struct vn_ctx *ctx, const char *name);
+
 /* root may be NULL: then $VNET_ROOT, else "/". */
 int vn_ctx_new(const char *root, struct vn_ctx **out, struct vn_error *err);
 void vn_ctx_free(struct vn_ctx *ctx);
 void vn_ctx_log(struct vn_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-char *vn_path_def(struct vn_ctx *ctx, const char *name);      /* .../networks/NAME.xml */
+char *vn_path_def(struct vn_ctx *ctx, const char *name); /* .../networks/NAME.xml */
 char *vn_path_autostart(struct vn_ctx *ctx, const char *name);
-char *vn_path_run(struct vn_ctx *ctx, const char *name);      /* .../run/vnet/NAME */
+char *vn_path_run(struct vn_ctx *ctx, const char *name); /* .../run/vnet/NAME */
 char *vn_path_run_file(struct vn_ctx *ctx, const char *name, const char *file);
 
 /* Per-network lock: waits up to ctx->lock_timeout_ms, then -EBUSY with a clear message.

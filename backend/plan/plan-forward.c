@@ -314,3 +314,99 @@ oom:
         vn_fwd_items_free(items, cnt);
         return vn_err(err, -ENOMEM, "out of memory");
 }
+
+void vn_fwd_applied_free(struct vn_fwd_applied *a, size_t n)
+{
+        for (size_t i = 0; i < n; i++)
+                free(a[i].del);
+        free(a);
+}
+
+int vn_fwd_applied_parse(const char *text, struct vn_fwd_applied **out, size_t *n)
+{
+        struct vn_fwd_applied *v = NULL;
+        size_t cnt = 0;
+        const char *p = text;
+
+        *out = NULL;
+        *n = 0;
+        while (p && *p) {
+                const char *eol = strchr(p, '\n');
+                size_t ml = strlen(VN_FWD_MARK);
+
+                if (strncmp(p, VN_FWD_MARK, ml) == 0) {
+                        const char *end = strstr(p, VN_FWD_MARK_END "\n");
+                        struct vn_fwd_applied *nv;
+                        unsigned sig = 0;
+                        char chain[128];
+
+                        if (!end)
+                                break; /* truncated: ignore the rest */
+                        end += strlen(VN_FWD_MARK_END "\n");
+                        if (sscanf(p + ml, "%127s %x", chain, &sig) == 2) {
+                                nv = realloc(v, (cnt + 1) * sizeof(*v));
+                                if (!nv) {
+                                        vn_fwd_applied_free(v, cnt);
+                                        return -ENOMEM;
+                                }
+                                v = nv;
+                                memset(&v[cnt], 0, sizeof(*v));
+                                snprintf(v[cnt].chain, sizeof(v[cnt].chain), "%s", chain);
+                                v[cnt].sig = sig;
+                                v[cnt].del = strndup(p, (size_t)(end - p));
+                                if (!v[cnt].del) {
+                                        vn_fwd_applied_free(v, cnt);
+                                        return -ENOMEM;
+                                }
+                                cnt++;
+                        }
+                        p = end;
+                        continue;
+                }
+                p = eol ? eol + 1 : NULL;
+        }
+        *out = v;
+        *n = cnt;
+        return 0;
+}
+
+int vn_fwd_diff(const char *base, const struct vn_fwd_applied *applied, size_t n_applied,
+                const struct vn_fwd_item *want, size_t n_want, char **out)
+{
+        struct vn_buf b = {0};
+        bool any = false;
+
+        *out = NULL;
+        vn_buf_add(&b, base ? base : "");
+        for (size_t i = 0; i < n_applied; i++) {
+                bool keep = false;
+
+                for (size_t j = 0; j < n_want; j++)
+                        if (want[j].resolved && strcmp(want[j].chain, applied[i].chain) == 0)
+                                keep = true;
+                if (!keep) {
+                        vn_buf_add(&b, applied[i].del);
+                        any = true;
+                }
+        }
+        for (size_t j = 0; j < n_want; j++) {
+                bool same = false;
+
+                if (!want[j].resolved)
+                        continue;
+                for (size_t i = 0; i < n_applied; i++)
+                        if (strcmp(want[j].chain, applied[i].chain) == 0 &&
+                            want[j].sig == applied[i].sig)
+                                same = true;
+                if (!same) {
+                        vn_buf_add(&b, want[j].add);
+                        any = true;
+                }
+        }
+        if (!any) {
+                vn_buf_free(&b);
+                return 0;
+        }
+        *out = vn_buf_steal(&b);
+        return *out ? 1 : -ENOMEM;
+}

@@ -166,9 +166,10 @@ char *vn_plan_format_json(const struct vn_plan *p);
 /* Deterministic 52:54:00:xx:xx:xx from the network's UUID (used when <mac> is absent). */
 void vn_plan_default_mac(const struct vn_net *net, uint8_t mac[6]);
 
-/* plan-nft.c */
 /* nft identifier for a bridge-derived object: "vn_<bridge>_<suffix>" with unsafe chars hex-escaped */
 void vn_nft_ident(const char *bridge, const char *suffix, char *out, size_t len);
+
+/* plan-nft.c */
 int vn_plan_nft(const struct vn_net *net, const struct vn_plan_opts *opts, struct vn_plan *p,
                 struct vn_error *err);
 int vn_plan_ipt(const struct vn_net *net, struct vn_plan *p, struct vn_error *err);
@@ -223,6 +224,53 @@ void vn_nft_fwd_base_rules(struct vn_buf *b);
 void vn_nft_hairpin(struct vn_buf *b, const struct vn_net *net, const char *bridge, bool add);
 #define VN_FWD_MARK     "# vnet-forward "
 #define VN_FWD_MARK_END "# vnet-forward-end"
+
+/* The applied forward blocks found in a removal file: chain name and signature. */
+struct vn_fwd_applied {
+        char chain[128];
+        uint32_t sig;
+        char *del; /* the block's removal text */
+};
+/**
+ * vn_fwd_applied_parse: the forward blocks (VN_FWD_MARK ... VN_FWD_MARK_END) of a removal
+ * file's text. Returns 0, or -ENOMEM.
+ */
+int vn_fwd_applied_parse(const char *remove_text, struct vn_fwd_applied **out, size_t *n);
+void vn_fwd_applied_free(struct vn_fwd_applied *a, size_t n);
+/**
+ * vn_fwd_diff: the transaction that turns `applied` into `want`: removal of applied blocks no
+ * longer wanted, (re-)adds of wanted blocks that are new or changed; base is prepended
+ * (declarations) when there is something to do. Returns 1 with *out set, 0 when there is
+ * nothing to do (*out NULL), -ENOMEM.
+ */
+int vn_fwd_diff(const char *base, const struct vn_fwd_applied *applied, size_t n_applied,
+                const struct vn_fwd_item *want, size_t n_want, char **out);
+
+/* leases.c: what the DHCP servers wrote down (pure; the engine reads the files) */
+struct vn_lease_info {
+        long long expiry; /* unix time, 0 = infinite */
+        char mac[64];     /* as dnsmasq wrote it (hardware addresses may be longer than a MAC) */
+        char ip[VN_ADDR_STRLEN + 4];
+        char hostname[64];
+        char client_id[128];
+};
+/**
+ * vn_leases_parse: every lease of a dnsmasq lease file's text (IPv4 "EXPIRY MAC IP HOSTNAME
+ * CLIENTID" and DHCPv6 "EXPIRY IAID IP HOSTNAME DUID" lines; the server's "duid" line and
+ * short lines are skipped). Returns 0, or -ENOMEM.
+ */
+int vn_leases_parse(const char *text, struct vn_lease_info **out, size_t *n);
+/**
+ * vn_macs_from_leases: the MAC -> address pairs of a dnsmasq lease file's text, appended to
+ * (*out, *n); the newest line for a MAC and family wins. Returns nothing: what does not parse
+ * is not known.
+ */
+void vn_macs_from_leases(const char *text, struct vn_mac_ip **out, size_t *n);
+/**
+ * vn_macs_from_libvirt_status: the same from libvirt's dnsmasq status file (a JSON array of
+ * {"ip-address", "mac-address"} objects). Returns nothing.
+ */
+void vn_macs_from_libvirt_status(const char *text, struct vn_mac_ip **out, size_t *n);
 
 /* plan-dnsmasq.c */
 int vn_plan_dnsmasq(const struct vn_net *net, struct vn_plan *p, const struct vn_plan_opts *opts,

@@ -1,0 +1,142 @@
+/*
+ * network.c: the public operations on running networks (vnet.h) — start,
+ * destroy, reconcile, info, DHCP leases. They take the network's lock, make
+ * sure the features have registered with the engine, and hand over to the
+ * engine (engine.h), which does the work.
+ */
+#include "config.h"
+
+#include "vnet.h"
+
+#include "dnsmasq.h"
+#include "fw.h"
+#include "link.h"
+#include "overlay.h"
+#include "port.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+
+static pthread_once_t features_once = PTHREAD_ONCE_INIT;
+
+/* The features whose journal kinds and steps the engine runs. */
+static void features_register(void)
+{
+        /* a table of two fixed entries: it cannot be full, and their kinds differ */
+        (void)vn_engine_register(&vn_overlay_feature);
+        (void)vn_engine_register(&vn_ports_feature);
+}
+
+void vn_features_init(void)
+{
+        pthread_once(&features_once, features_register);
+}
+
+int vn_start_net(struct vn_ctx *ctx, struct vn_net *net, unsigned flags, struct vn_plan **plan_out,
+                 struct vn_error *err)
+{
+        int lock, r;
+
+        vn_features_init();
+        if (flags & VN_START_DRY_RUN)
+                return vn_engine_start(ctx, net, flags, plan_out, err);
+        lock = vn_lock(ctx, net->name, err);
+        if (lock < 0)
+                return lock;
+        r = vn_engine_start(ctx, net, flags, plan_out, err);
+        vn_unlock(lock);
+        return r;
+}
+
+int vn_start(struct vn_ctx *ctx, const char *name, unsigned flags, struct vn_plan **plan_out,
+             struct vn_error *err)
+{
+        _cleanup_net_ struct vn_net *net = NULL;
+        int r;
+
+        r = vn_def_load(ctx, name, &net, err);
+        if (r < 0)
+                return r;
+        return vn_start_net(ctx, net, flags, plan_out, err);
+}
+
+int vn_destroy(struct vn_ctx *ctx, const char *name, struct vn_error *err)
+{
+        int lock, r;
+
+        if (!vn_net_name_valid(name))
+                return vn_err(err, -EINVAL, "'%s' is not a valid network name", name);
+        vn_features_init();
+        lock = vn_lock(ctx, name, err);
+        if (lock < 0)
+                return lock;
+        r = vn_engine_destroy(ctx, name, false, err);
+        vn_unlock(lock);
+        return r;
+}
+
+int vn_dhcp_leases(struct vn_ctx *ctx, const char *name, struct vn_lease_info **out, size_t *n,
+                   struct vn_error *err)
+{
+        *out = NULL;
+        *n = 0;
+        if (vn_state_get(ctx, name) != VN_STATE_ACTIVE)
+                return vn_err(err, -ENOENT, "network '%s' is not active", name);
+        return vn_leases_read(ctx, name, out, n, err);
+}
+
+int vn_info(struct vn_ctx *ctx, const char *name, struct vn_net_info *out, struct vn_error *err)
+{
+        _cleanup_net_ struct vn_net *net = NULL;
+        _cleanup_plan_ struct vn_plan *p = NULL;
+        _cleanup_nl_ struct vn_nl *nl = NULL;
+        struct vn_error ignore = {0};
+        int r;
+
+        memset(out, 0, sizeof(*out));
+        r = vn_get_net(ctx, name, false, &net, err);
+        if (r < 0)
+                return r;
+        out->state = vn_state_get(ctx, name);
+        r = vn_plan_for(ctx, net, &p, err);
+        if (r < 0)
+                return r;
+        snprintf(out->bridge, sizeof(out->bridge), "%s", p->bridge);
+        snprintf(out->fw_backend, sizeof(out->fw_backend), "%s", vn_fw_backend_name(p->fw));
+        out->fw_rules = p->fw_rules;
+        if (out->state == VN_STATE_INACTIVE)
+                return 0;
+        if (vn_nl_open(&nl, &ignore) == 0 && p->bridge[0])
+                out->bridge_present = vn_link_index(nl, p->bridge) > 0;
+        if (p->dnsmasq) {
+                out->dnsmasq_pid = vn_dnsmasq_read_pid(p->dnsmasq_pid_path);
+                out->dnsmasq_running = out->dnsmasq_pid > 0 &&
+                                       vn_dnsmasq_is_ours(out->dnsmasq_pid, p->dnsmasq_conf_path);
+        }
+        if (p->fw_apply && p->fw == VN_FW_NFT)
+                out->fw_present = vn_fw_network_present(p);
+        return 0;
+}
+
+int vn_reconcile(struct vn_ctx *ctx, const char *name, char **report, struct vn_error *err)
+{
+        struct vn_buf b = {0};
+        int lock, r;
+
+        if (!vn_net_name_valid(name))
+                return vn_err(err, -EINVAL, "'%s' is not a valid network name", name);
+        vn_features_init();
+        lock = vn_lock(ctx, name, err);
+        if (lock < 0)
+                return lock;
+        r = vn_engine_reconcile(ctx, name, &b, err);
+        vn_unlock(lock);
+        if (r < 0) {
+                vn_buf_free(&b);
+                return r;
+        }
+        *report = vn_buf_steal(&b);
+        return *report ? 0 : -ENOMEM;
+}
