@@ -1165,6 +1165,29 @@ static int ports_cleanup(struct vn_ctx *ctx, struct vn_nl *nl, const char *name,
         r = list_records(dir, &names, &n);
         if (r < 0)
                 return vn_err(err, r, "cannot list ports in '%s': %s", dir, strerror(-r));
+        /* a domain still using a port would lose its NIC under libvirt's feet */
+        for (size_t i = 0; i < n; i++) {
+                struct vn_port p;
+                struct vn_buf b = {0};
+
+                if (read_record(dir, names[i], &p) < 0 ||
+                    strncmp(p.owner, VN_PORT_OWNER_LIBVIRT, strlen(VN_PORT_OWNER_LIBVIRT)) != 0)
+                        continue;
+                for (size_t j = i; j < n; j++)
+                        if (read_record(dir, names[j], &p) == 0 &&
+                            strncmp(p.owner, VN_PORT_OWNER_LIBVIRT,
+                                    strlen(VN_PORT_OWNER_LIBVIRT)) == 0)
+                                vn_buf_addf(&b, "%s%s (%s, domain %s)",
+                                            vn_buf_str(&b)[0] ? ", " : "", p.ifname, p.mac,
+                                            p.owner + strlen(VN_PORT_OWNER_LIBVIRT));
+                vn_strv_free(names, n);
+                r = vn_err(err, -EBUSY,
+                           "network '%s' has ports attached to libvirt domains: %s; detach them "
+                           "first (vnet detach DOMAIN MAC)",
+                           name, vn_buf_str(&b));
+                vn_buf_free(&b);
+                return r;
+        }
         for (size_t i = 0; i < n; i++) {
                 struct vn_port p;
 

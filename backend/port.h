@@ -22,6 +22,10 @@
 
 #define VN_PORT_MAX_QUEUES 16
 
+/* Owner text of a port handed to a libvirt domain (vnet attach): "libvirt:DOMAIN". Destroy
+ * refuses to remove such ports: they are detached from their domain first (libvirt.h). */
+#define VN_PORT_OWNER_LIBVIRT "libvirt:"
+
 enum vn_port_type {
         VN_PORT_AUTO = 0, /* from the network: tap on a bridge, macvtap on a pool */
         VN_PORT_TAP,
@@ -108,7 +112,8 @@ void vn_port_host_mac(const uint8_t guest[6], uint8_t host[6]);
 
 /* Ports' part of destroy, registered with the engine (network.c): remove every port recorded
  * for the network (with the network's lock held, before the network's own objects are
- * undone). Idempotent. */
+ * undone). Idempotent. Refuses (-EBUSY, naming them, removing nothing) while ports
+ * handed to libvirt domains (vnet attach) remain. */
 extern const struct vn_feature vn_ports_feature;
 
 #endif

@@ -38,6 +38,7 @@ extern const struct cli_cmd cli_port_cmds[];    /* cmd-port.c: guest ports, QEMU
 extern const struct cli_cmd cli_fwd_cmds[];     /* cmd-forward.c: port forwards */
 extern const struct cli_cmd cli_lab_cmds[];     /* cmd-lab.c: vnet lab */
 extern const struct cli_cmd cli_overlay_cmds[]; /* cmd-overlay.c: overlay peers */
+extern const struct cli_cmd cli_libvirt_cmds[]; /* cmd-libvirt.c: libvirtd both ways */
 
 /* A command's options: --name, --name=value, --name value. */
 struct cli_opt {

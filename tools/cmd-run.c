@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include "cli.h"
+#include "libvirt.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -107,12 +108,18 @@ static int cmd_destroy(struct cli *cli, int argc, char **argv)
 {
         const struct cli_cmd *cmd = self("destroy");
         struct vn_error err = {0};
+        size_t n = 0;
         struct vn_ctx *ctx;
         char *name;
         int r;
 
         if ((r = cli_one(cli, cmd, argc, argv, NULL, "NAME", &name, &ctx)) != EXIT_OK)
                 return r;
+        /* ports handed to libvirt domains leave the domains first (vn_destroy refuses them) */
+        if (vn_net_name_valid(name) && (r = vn_libvirt_detach_net(ctx, name, &n, &err)) < 0)
+                return cli_fail(&err, r);
+        if (n && !cli->json)
+                printf("Detached %zu interface(s) from libvirt domains\n", n);
         r = vn_destroy(ctx, name, &err);
         if (r < 0)
                 return cli_fail(&err, r);
@@ -392,7 +399,9 @@ const struct cli_cmd cli_run_cmds[] = {
      "Undoes the journal of NAME: stops its dnsmasq (only the process vnet started),\n"
      "removes its firewall rules (one transaction), and deletes its bridge (only if\n"
      "it is still the bridge vnet created). Works after a crash; on a network that\n"
-     "is not active it reports so and exits 1.\n"},
+     "is not active it reports so and exits 1. Ports that `vnet attach` handed to\n"
+     "libvirt domains are detached from their domains first (as `vnet detach`); when\n"
+     "that fails, destroy stops and names them.\n"},
     {"plan", cmd_plan, "FILE|NAME", "print what start would do, touching nothing",
      "Prints, in a stable order fit for review, the links, sysctls, addresses,\n"
      "routes, the exact firewall transaction (and its removal), and the dnsmasq\n"

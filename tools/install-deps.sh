@@ -6,7 +6,7 @@ set -euo pipefail
 
 RUNTIME=(dnsmasq-base nftables iptables iproute2 libxml2 libnl-3-200 libnl-route-3-200 libnftables1)
 BUILD=(gcc make autoconf automake pkg-config libxml2-dev libnl-3-dev libnl-route-3-dev
-	libnftables-dev libcmocka-dev)
+	libnftables-dev libcmocka-dev libvirt-dev)
 TEST=(busybox-static socat python3 procps libxml2-utils valgrind clang libclang-rt-14-dev libvirt-daemon-system libvirt-clients frr
 	qemu-system-x86 linux-image-amd64
 	# fidelity.sh: a second real DHCP client (Debian's dhclient-script applies routes and MTU)

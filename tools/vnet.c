@@ -198,8 +198,9 @@ const struct cli_cmd *cli_find(const struct cli_cmd *table, const char *name)
 
 static const struct cli_cmd *find_cmd(const char *name)
 {
-        const struct cli_cmd *tables[] = {cli_net_cmds, cli_run_cmds, cli_port_cmds,
-                                          cli_fwd_cmds, cli_lab_cmds, cli_overlay_cmds};
+        const struct cli_cmd *tables[] = {cli_net_cmds,    cli_run_cmds, cli_port_cmds,
+                                          cli_fwd_cmds,    cli_lab_cmds, cli_overlay_cmds,
+                                          cli_libvirt_cmds};
 
         for (size_t t = 0; t < VN_ARRAY_SIZE(tables); t++)
                 for (const struct cli_cmd *c = tables[t]; c->name; c++)
@@ -210,8 +211,9 @@ static const struct cli_cmd *find_cmd(const char *name)
 
 static void print_main_help(FILE *f)
 {
-        const struct cli_cmd *tables[] = {cli_net_cmds, cli_run_cmds, cli_port_cmds,
-                                          cli_fwd_cmds, cli_lab_cmds, cli_overlay_cmds};
+        const struct cli_cmd *tables[] = {cli_net_cmds,    cli_run_cmds, cli_port_cmds,
+                                          cli_fwd_cmds,    cli_lab_cmds, cli_overlay_cmds,
+                                          cli_libvirt_cmds};
 
         fputs(main_usage, f);
         for (size_t t = 0; t < VN_ARRAY_SIZE(tables); t++)
