@@ -177,8 +177,9 @@ static void compat_remove_all(struct hstate *s)
                 char fam[4], bridge[32], tag[200];
                 const char *argv[16];
 
-                if (sscanf(l, "%3s %31s %199s", fam, bridge, tag) != 3)
-                        continue;
+                if (sscanf(l, "%3s %31s %199s", fam, bridge, tag) != 3 ||
+                    !vn_ifname_valid(bridge) || strncmp(tag, "vnet-libvirt:", 13) != 0)
+                        continue; /* not a line this hook wrote */
                 compat_argv(argv, "-D", bridge, tag);
                 /* a copy inserted twice by a crash between journal and check: delete all */
                 for (int i = 0; i < 8 && vn_ipt_exec(fam[0] == '6', argv, NULL) == 0; i++)

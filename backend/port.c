@@ -134,10 +134,18 @@ static char *port_format(const struct vn_port *p)
         if (p->owner_pid > 0)
                 vn_buf_addf(&b, "owner_pid=%ld\nowner_start=%llu\n", (long)p->owner_pid,
                             p->owner_start);
-        if (p->owner[0])
-                vn_buf_addf(&b, "owner=%s\n", p->owner);
-        if (p->netns[0])
-                vn_buf_addf(&b, "netns=%s\npeer=%s\n", p->netns, p->peer);
+        /* free text from the caller (owner, a namespace path): escaped, so that a line break
+         * in it cannot add a record line of its own (say "ifname=eth0") */
+        if (p->owner[0]) {
+                vn_buf_add(&b, "owner=");
+                vn_buf_add_escaped_line(&b, p->owner);
+                vn_buf_add(&b, "\n");
+        }
+        if (p->netns[0]) {
+                vn_buf_add(&b, "netns=");
+                vn_buf_add_escaped_line(&b, p->netns);
+                vn_buf_addf(&b, "\npeer=%s\n", p->peer);
+        }
         if (p->saved_mac[0])
                 vn_buf_addf(&b, "saved_mac=%s\n", p->saved_mac);
         if (p->pending)
@@ -183,8 +191,10 @@ static int port_parse(char *text, struct vn_port *p)
                 } else if (strcmp(l, "owner_start") == 0) {
                         p->owner_start = strtoull(v, NULL, 10);
                 } else if (strcmp(l, "owner") == 0) {
+                        vn_unescape_line(v);
                         copy_str(p->owner, sizeof(p->owner), v);
                 } else if (strcmp(l, "netns") == 0) {
+                        vn_unescape_line(v);
                         copy_str(p->netns, sizeof(p->netns), v);
                 } else if (strcmp(l, "peer") == 0) {
                         copy_str(p->peer, sizeof(p->peer), v);
@@ -194,7 +204,10 @@ static int port_parse(char *text, struct vn_port *p)
                         p->pending = strcmp(v, "1") == 0;
                 }
         }
-        if (!p->ifname[0] || p->type == VN_PORT_AUTO)
+        /* names read back from state obey the rule names given on the command line do: a
+         * damaged or planted record never names what vnet then deletes or configures */
+        if (!vn_ifname_valid(p->ifname) || p->type == VN_PORT_AUTO ||
+            (p->link[0] && !vn_ifname_valid(p->link)) || (p->peer[0] && !vn_ifname_valid(p->peer)))
                 return -EBADMSG;
         return 0;
 }
@@ -714,7 +727,8 @@ static int netns_create(struct port_build *b, struct vn_error *err)
         int r = -EEXIST;
 
         if (!vn_ifname_valid(peer))
-                return vn_err(err, -EINVAL, "'%s' is not a valid interface name", peer);
+                return vn_err(err, -EINVAL,
+                              "'%.64s' is not a valid interface name (" VN_IFNAME_RULE ")", peer);
         nsfd = open_netns(o->netns, err);
         if (nsfd < 0)
                 return nsfd;
@@ -826,7 +840,9 @@ static int add_locked(struct vn_ctx *ctx, struct vn_nl *nl, const char *name,
         if (p.queues > VN_PORT_MAX_QUEUES)
                 return vn_err(err, -EINVAL, "at most %d queues", VN_PORT_MAX_QUEUES);
         if (o->ifname && !vn_ifname_valid(o->ifname))
-                return vn_err(err, -EINVAL, "'%s' is not a valid interface name", o->ifname);
+                return vn_err(err, -EINVAL,
+                              "'%.64s' is not a valid interface name (" VN_IFNAME_RULE ")",
+                              o->ifname);
         if (o->mac) {
                 if (vn_mac_parse(o->mac, b.mac) < 0)
                         return vn_err(err, -EINVAL, "'%s' is not a valid MAC address", o->mac);
@@ -1002,7 +1018,8 @@ int vn_port_del(struct vn_ctx *ctx, const char *net, const char *ifname, struct 
         if (!vn_net_name_valid(net))
                 return vn_err(err, -EINVAL, "'%s' is not a valid network name", net);
         if (!vn_ifname_valid(ifname))
-                return vn_err(err, -EINVAL, "'%s' is not a valid interface name", ifname);
+                return vn_err(err, -EINVAL,
+                              "'%.64s' is not a valid interface name (" VN_IFNAME_RULE ")", ifname);
         dir = vn_path_run_file(ctx, net, "ports");
         if (!dir)
                 return -ENOMEM;

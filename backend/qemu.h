@@ -62,6 +62,10 @@ int vn_qmp_wait_event(struct vn_qmp *q, const char *event, const char *needle, u
                       struct vn_error *err);
 /* The QEMU process at the other end. */
 pid_t vn_qmp_peer_pid(struct vn_qmp *q);
+/* Events read while waiting for replies are kept for vn_qmp_wait_event, at most this many
+ * bytes (the oldest are dropped first); vn_qmp_events_held says how many are held. */
+#define VN_QMP_EVENTS_MAX (256u * 1024u)
+size_t vn_qmp_events_held(const struct vn_qmp *q);
 
 /**
  * vn_port_hotplug: create a port on `net` and plug it into the running QEMU behind the QMP

@@ -24,7 +24,11 @@ struct vn_qmp {
         int fd;
         char buf[64 * 1024];
         size_t len;
-        char *events; /* event lines read while waiting for a reply, "\n"-separated */
+        /* event lines read while waiting for a reply, "\n"-separated: at most
+         * VN_QMP_EVENTS_MAX bytes, the oldest dropped first (a QEMU that floods events must
+         * not grow vnet without bound) */
+        char *events;
+        size_t events_len, events_cap;
 };
 
 void vn_qmp_close(struct vn_qmp *q)
@@ -105,12 +109,40 @@ static void error_desc(const char *line, char *out, size_t n)
 
 static void keep_event(struct vn_qmp *q, const char *line)
 {
-        char *e = vn_asprintf("%s%s\n", q->events ? q->events : "", line);
+        size_t l = strlen(line) + 1, need;
 
-        if (e) {
-                free(q->events);
-                q->events = e;
+        if (l > VN_QMP_EVENTS_MAX)
+                return;
+        if (q->events_len + l > VN_QMP_EVENTS_MAX) {
+                /* drop whole lines from the front until this one fits */
+                size_t cut = q->events_len + l - VN_QMP_EVENTS_MAX;
+                char *nl = memchr(q->events + cut - 1, '\n', q->events_len - cut + 1);
+
+                cut = nl ? (size_t)(nl - q->events) + 1 : q->events_len;
+                memmove(q->events, q->events + cut, q->events_len - cut);
+                q->events_len -= cut;
         }
+        need = q->events_len + l + 1;
+        if (need > q->events_cap) {
+                size_t cap = q->events_cap ? q->events_cap : 4096;
+                char *e;
+
+                while (cap < need)
+                        cap *= 2;
+                if (!(e = realloc(q->events, cap)))
+                        return;
+                q->events = e;
+                q->events_cap = cap;
+        }
+        memcpy(q->events + q->events_len, line, l - 1);
+        q->events[q->events_len + l - 1] = '\n';
+        q->events_len += l;
+        q->events[q->events_len] = '\0';
+}
+
+size_t vn_qmp_events_held(const struct vn_qmp *q)
+{
+        return q ? q->events_len : 0;
 }
 
 int vn_qmp_exec(struct vn_qmp *q, const char *cmd, const int *fds, size_t nfds, char **reply,
@@ -281,10 +313,10 @@ int vn_port_hotplug(struct vn_ctx *ctx, const char *net, const struct vn_port_op
         if (r < 0)
                 goto undo;
         netdev_added = true;
-        vn_buf_addf(&cmd,
-                    "{\"execute\":\"device_add\",\"arguments\":{\"driver\":\"%s\",\"id\":\"%s\","
-                    "\"netdev\":\"%s\",\"mac\":\"%s\"",
-                    model ? model : VN_QEMU_DEFAULT_MODEL, dev, netdev, p.mac);
+        /* --model is the caller's text: escaped, it cannot add arguments of its own */
+        vn_buf_add(&cmd, "{\"execute\":\"device_add\",\"arguments\":{\"driver\":");
+        vn_buf_add_json_str(&cmd, model ? model : VN_QEMU_DEFAULT_MODEL);
+        vn_buf_addf(&cmd, ",\"id\":\"%s\",\"netdev\":\"%s\",\"mac\":\"%s\"", dev, netdev, p.mac);
         if (p.n_fds > 1)
                 vn_buf_addf(&cmd, ",\"mq\":true,\"vectors\":%u", 2 * p.n_fds + 2);
         vn_buf_add(&cmd, "}}");
@@ -326,7 +358,8 @@ int vn_port_unplug(struct vn_ctx *ctx, const char *net, const char *ifname, cons
         int r;
 
         if (!vn_ifname_valid(ifname))
-                return vn_err(err, -EINVAL, "'%s' is not a valid interface name", ifname);
+                return vn_err(err, -EINVAL,
+                              "'%.64s' is not a valid interface name (" VN_IFNAME_RULE ")", ifname);
         r = vn_qmp_open(qmp_path, 10000, &q, err);
         if (r < 0)
                 return r;

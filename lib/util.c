@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include "util.h"
+#include "addr.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -189,6 +190,65 @@ bool vn_streq(const char *a, const char *b)
         if (!a || !b)
                 return a == b;
         return strcmp(a, b) == 0;
+}
+
+bool vn_conf_value_ok(const char *s)
+{
+        if (!s || !*s)
+                return false;
+        for (; *s; s++) {
+                unsigned char ch = (unsigned char)*s;
+
+                if (ch <= ' ' || ch == 0x7f || ch == ',' || ch == '#' || ch == '"')
+                        return false;
+        }
+        return true;
+}
+
+void vn_buf_add_json_str(struct vn_buf *b, const char *s)
+{
+        vn_buf_add(b, "\"");
+        for (; s && *s; s++) {
+                unsigned char ch = (unsigned char)*s;
+
+                if (ch == '"' || ch == '\\')
+                        vn_buf_addf(b, "\\%c", ch);
+                else if (ch < 0x20 || ch == 0x7f)
+                        vn_buf_addf(b, "\\u%04x", ch);
+                else
+                        vn_buf_addn(b, s, 1);
+        }
+        vn_buf_add(b, "\"");
+}
+
+void vn_buf_add_escaped_line(struct vn_buf *b, const char *s)
+{
+        for (; s && *s; s++) {
+                unsigned char ch = (unsigned char)*s;
+
+                if (ch < 0x20 || ch == 0x7f || ch == '%' || ch == '\\')
+                        vn_buf_addf(b, "%%%02X", ch);
+                else
+                        vn_buf_addn(b, s, 1);
+        }
+}
+
+void vn_unescape_line(char *s)
+{
+        char *w = s;
+
+        for (; *s; s++) {
+                int hi, lo;
+
+                if (*s == '%' && (hi = vn_hexval(s[1])) >= 0 && (lo = vn_hexval(s[2])) >= 0 &&
+                    (hi || lo)) {
+                        *w++ = (char)(hi * 16 + lo);
+                        s += 2;
+                } else {
+                        *w++ = *s;
+                }
+        }
+        *w = '\0';
 }
 
 int vn_read_file(const char *path, size_t max, char **out, size_t *out_len)

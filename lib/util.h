@@ -88,6 +88,18 @@ void vn_strv_free(char **v, size_t n);
 char *vn_strdup(const char *s);            /* NULL-safe strdup */
 char *vn_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 bool vn_streq(const char *a, const char *b); /* NULL-safe */
+/* A value vnet writes into another program's configuration or command line as one word (a
+ * path in dnsmasq.conf, the state root): non-empty, no control characters, no whitespace, and
+ * none of ',' '#' '"' (dnsmasq's list separator, comment and quote). */
+bool vn_conf_value_ok(const char *s);
+#define VN_CONF_VALUE_RULE                                                                         \
+        "empty, or contains whitespace, a control character, ',', '#' or '\"' (not allowed)"
+/* Append s as a JSON string, quotes included (control characters as \u00XX). */
+void vn_buf_add_json_str(struct vn_buf *b, const char *s);
+/* Append s with control characters, '\\' and '%' written as %XX, so that it stays one line
+ * of a key=value record; vn_unescape_line reverses it in place. */
+void vn_buf_add_escaped_line(struct vn_buf *b, const char *s);
+void vn_unescape_line(char *s);
 
 /* Read a whole file, refusing files larger than max bytes (-EFBIG). */
 int vn_read_file(const char *path, size_t max, char **out, size_t *out_len);

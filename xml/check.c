@@ -70,20 +70,18 @@ bool vn_ifname_valid(const char *s)
 {
         size_t n;
 
-        if (!s || !*s)
+        /* The one rule for every interface name vnet writes anywhere (netlink, nft and
+         * iptables rules, dnsmasq.conf, file names under the state root, QMP ids): only
+         * characters none of those read as syntax. ',' separates dnsmasq lists, '*' and '+'
+         * are nft/dnsmasq and iptables wildcards, '%' a kernel name template, '/' and ':'
+         * are refused by the kernel or make paths; a leading '-' reads as an option and a
+         * leading '.' as a hidden or parent directory. */
+        if (!s || !*s || s[0] == '.' || s[0] == '-')
                 return false;
         n = strlen(s);
-        if (n > VN_IFNAME_MAX || strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
+        if (n > VN_IFNAME_MAX)
                 return false;
-        for (const char *p = s; *p; p++) {
-                unsigned char ch = (unsigned char)*p;
-
-                /* '%' would make the kernel treat it as a name template */
-                if (ch <= ' ' || ch >= 0x7f || ch == '/' || ch == ':' || ch == '%' || ch == '\'' ||
-                    ch == '"' || ch == '\\')
-                        return false;
-        }
-        return true;
+        return strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") == n;
 }
 
 /* A DNS name or host name as dnsmasq reads it: letters, digits, '.', '-',
@@ -255,35 +253,25 @@ static int check_mode(struct cctx *c)
 
 /* ------------------------------------------------------------ names, devices */
 
-static int check_names(struct cctx *c)
+/* Every name that becomes an interface name: the same rule for vnet's own networks and for
+ * the libvirt networks the hook sees (libvirt itself lets ',' '*' '+' through). */
+static int check_ifnames(struct cctx *c)
 {
         const struct vn_net *net = c->net;
         const struct vn_forward *f = &net->forward;
 
-        if (!vn_net_name_valid(net->name))
-                return cerr(c, net->line,
-                            "invalid network name (allowed: 1-%d characters from A-Z a-z 0-9 . "
-                            "_ - + : @, not starting with '.' or '-'; it is used as a file name)",
-                            VN_NAME_MAX);
         if (net->bridge.name && !vn_ifname_valid(net->bridge.name))
                 return cerr(c, net->bridge.line,
-                            "<bridge name='%.64s'>: invalid interface name (allowed: 1-%d "
-                            "characters, no '/', ':', '%%', quotes or whitespace)",
-                            net->bridge.name, VN_IFNAME_MAX);
-        if (net->bridge.zone &&
-            (!*net->bridge.zone ||
-             strspn(net->bridge.zone, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                                      "0123456789_-") != strlen(net->bridge.zone)))
-                return cerr(c, net->bridge.line,
-                            "<bridge zone='%.64s'>: invalid firewalld zone name (allowed: "
-                            "letters, digits, '_', '-')",
-                            net->bridge.zone);
+                            "<bridge name='%.64s'>: invalid interface name (%s)", net->bridge.name,
+                            VN_IFNAME_RULE);
         if (f->dev && !vn_ifname_valid(f->dev))
-                return cerr(c, f->line, "<forward dev='%.64s'>: invalid interface name", f->dev);
+                return cerr(c, f->line, "<forward dev='%.64s'>: invalid interface name (%s)",
+                            f->dev, VN_IFNAME_RULE);
         for (size_t i = 0; i < f->n_ifs; i++) {
                 if (!vn_ifname_valid(f->ifs[i].dev))
-                        return cerr(c, f->line, "<interface dev='%.64s'>: invalid interface name",
-                                    f->ifs[i].dev);
+                        return cerr(c, f->line,
+                                    "<interface dev='%.64s'>: invalid interface name (%s)",
+                                    f->ifs[i].dev, VN_IFNAME_RULE);
                 for (size_t j = 0; j < i; j++)
                         if (strcmp(f->ifs[i].dev, f->ifs[j].dev) == 0)
                                 return cerr(c, f->line,
@@ -293,8 +281,32 @@ static int check_names(struct cctx *c)
         }
         for (size_t i = 0; i < f->n_pfs; i++)
                 if (!vn_ifname_valid(f->pfs[i]))
-                        return cerr(c, f->line, "<pf dev='%.64s'>: invalid interface name",
-                                    f->pfs[i]);
+                        return cerr(c, f->line, "<pf dev='%.64s'>: invalid interface name (%s)",
+                                    f->pfs[i], VN_IFNAME_RULE);
+        return 0;
+}
+
+static int check_names(struct cctx *c)
+{
+        const struct vn_net *net = c->net;
+        const struct vn_forward *f = &net->forward;
+        int r;
+
+        if (!vn_net_name_valid(net->name))
+                return cerr(c, net->line,
+                            "invalid network name (allowed: 1-%d characters from A-Z a-z 0-9 . "
+                            "_ - + : @, not starting with '.' or '-'; it is used as a file name)",
+                            VN_NAME_MAX);
+        if ((r = check_ifnames(c)) < 0)
+                return r;
+        if (net->bridge.zone &&
+            (!*net->bridge.zone ||
+             strspn(net->bridge.zone, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                      "0123456789_-") != strlen(net->bridge.zone)))
+                return cerr(c, net->bridge.line,
+                            "<bridge zone='%.64s'>: invalid firewalld zone name (allowed: "
+                            "letters, digits, '_', '-')",
+                            net->bridge.zone);
         if (f->n_pfs > 1)
                 return cerr(c, f->line, "<pf>: only one <pf> element is allowed");
         if (net->mtu && (net->mtu < VN_MTU_MIN || net->mtu > VN_MTU_MAX))
@@ -431,16 +443,12 @@ static int check_ip(struct cctx *c, const struct vn_ip *ip)
                             "with prefix %u (a multiple of %u is needed)",
                             ipa, ip->address.family == AF_INET ? "IPv4" : "IPv6", prefix,
                             ip->address.family == AF_INET ? 8 : 4);
-        if (ip->tftp_root && (has_ctrl(ip->tftp_root) || !*ip->tftp_root))
-                return cerr(c, ip->line,
-                            "<ip address='%s'>: <tftp root>: empty or contains a line break or "
-                            "control character",
-                            ipa);
-        if (ip->bootp_file && (has_ctrl(ip->bootp_file) || strchr(ip->bootp_file, ',')))
-                return cerr(c, ip->line,
-                            "<ip address='%s'>: <bootp file>: line breaks, control characters "
-                            "and ',' are not allowed",
-                            ipa);
+        if (ip->tftp_root && !vn_conf_value_ok(ip->tftp_root))
+                return cerr(c, ip->line, "<ip address='%s'>: <tftp root='%.64s'>: %s", ipa,
+                            ip->tftp_root, VN_CONF_VALUE_RULE);
+        if (ip->bootp_file && !vn_conf_value_ok(ip->bootp_file))
+                return cerr(c, ip->line, "<ip address='%s'>: <bootp file='%.64s'>: %s", ipa,
+                            ip->bootp_file, VN_CONF_VALUE_RULE);
 
         for (i = 0; i < ip->n_ranges; i++) {
                 const struct vn_dhcp_range *r = &ip->ranges[i];
@@ -712,8 +720,10 @@ static int check_overlay(struct cctx *c)
                             "address is used) is required",
                             t);
         if (o->local_dev && !vn_ifname_valid(o->local_dev))
-                return cerr(c, o->line, "<vnet:overlay local-dev='%.32s'>: not a valid interface "
-                            "name", o->local_dev);
+                return cerr(c, o->line,
+                            "<vnet:overlay local-dev='%.32s'>: not a valid interface "
+                            "name (%s)",
+                            o->local_dev, VN_IFNAME_RULE);
         if (o->mtu && (o->mtu < 68 || o->mtu > 65535 - VN_VXLAN_OVERHEAD))
                 return cerr(c, o->line, "<vnet:overlay mtu='%u'>: out of range (68-%u)", o->mtu,
                             65535 - VN_VXLAN_OVERHEAD);
@@ -756,7 +766,10 @@ static int check_overlay(struct cctx *c)
 int vn_net_check_ext(const struct vn_net *net, struct vn_error *err)
 {
         struct cctx c = {.net = net, .err = err};
+        int r;
 
+        if ((r = check_ifnames(&c)) < 0)
+                return r;
         return check_ext(&c);
 }
 

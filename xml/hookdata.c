@@ -87,10 +87,11 @@ static int parse_port(xmlNode *np, struct vn_hook_port *port, struct vn_error *e
                 xmlFree(a);
                 port->has_mac = true;
         }
-        if (!port->uuid[0] || strpbrk(port->uuid, " \t\n/"))
+        if (!port->uuid[0] || strspn(port->uuid, "0123456789abcdefABCDEF-") != strlen(port->uuid))
                 return vn_err(err, -EINVAL, "hookData <networkport>: missing or bad <uuid>");
+        /* one word of a line in the hook's ports file */
         for (char *c = port->owner; *c; c++)
-                if (*c == ' ' || *c == '\t' || *c == '\n')
+                if ((unsigned char)*c <= ' ' || *c == 0x7f)
                         *c = '_';
         return 0;
 }

@@ -387,8 +387,12 @@ int vn_net_check_against(const struct vn_net *net, struct vn_net *const *others,
 int vn_net_check_ext(const struct vn_net *net, struct vn_error *err);
 /* Is s usable as a network name (also a file name)? */
 bool vn_net_name_valid(const char *s);
-/* Is s a valid Linux interface name (1..15 chars, no '/', ':', space)? */
+/* The one rule for every interface name vnet writes anywhere (XML, hook input, port-add
+ * --ifname, names read back from state): 1-15 bytes from [A-Za-z0-9_.-], not starting with
+ * '.' or '-'. VN_IFNAME_RULE says it in words for error messages. */
 bool vn_ifname_valid(const char *s);
+#define VN_IFNAME_RULE                                                                             \
+        "allowed: 1-15 characters from A-Z a-z 0-9 _ . -, not starting with '.' or '-'"
 
 /* Helpers for the planner. */
 bool vn_net_has_bridge_l3(const struct vn_net *net); /* nat/route/open/isolated */

@@ -26,6 +26,9 @@ int vn_ctx_new(const char *root, struct vn_ctx **out, struct vn_error *err)
                 r = "/";
         if (r[0] != '/')
                 return vn_err(err, -EINVAL, "--root '%s': must be an absolute path", r);
+        /* the root is part of paths written into dnsmasq.conf, nft and iptables input */
+        if (!vn_conf_value_ok(r))
+                return vn_err(err, -EINVAL, "--root '%.200s': %s", r, VN_CONF_VALUE_RULE);
         ctx = calloc(1, sizeof(*ctx));
         if (!ctx)
                 return -ENOMEM;

@@ -399,6 +399,125 @@ static void test_check_names(void **state)
         assert_false(vn_ifname_valid("virbr%d"));
 }
 
+/* The one interface-name rule (issue 13 §2): [A-Za-z0-9_.-], 1-15 bytes, no leading '.' or
+ * '-'. Everything else is syntax to some program vnet writes the name into. */
+static void test_ifname_rule(void **state)
+{
+        static const char *const good[] = {"virbr0", "br-lan",  "eth0.100",        "vnet_1", "A",
+                                           "0",      "a.b-c_d", "abcdefghijklmno", "x-",     "x."};
+        static const char *const bad[] = {
+            "vb,eth0",        /* dnsmasq list separator */
+            "vb*",            /* nft / dnsmasq wildcard */
+            "+",              /* iptables wildcard: every interface */
+            "vb+",     "-vb", /* an option to ip, iptables, dnsmasq */
+            ".vb",     "..",
+            ".",               /* hidden file, parent directory */
+            "a/b",     "../x", /* path */
+            "a:b",     "vb%d", /* alias, kernel template */
+            "a b",     "a\tb",
+            "a\nb",    "a\x7f",
+            "a\"b",    "a'b",
+            "a;b",     "a#b",
+            "a\\b",    "a@b",
+            "a=b",     "a!b",
+            "a$b",     "a{b",
+            "a}b",     "a\xc3\xa9",        /* non-ASCII */
+            "",        "abcdefghijklmnop", /* 16 bytes */
+        };
+
+        (void)state;
+        for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+                if (!vn_ifname_valid(good[i]))
+                        print_message("refused: '%s'\n", good[i]);
+                assert_true(vn_ifname_valid(good[i]));
+        }
+        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+                if (vn_ifname_valid(bad[i]))
+                        print_message("accepted: '%s'\n", bad[i]);
+                assert_false(vn_ifname_valid(bad[i]));
+        }
+        assert_false(vn_ifname_valid(NULL));
+        /* every byte outside the set, alone and inside a name */
+        for (int ch = 1; ch < 256; ch++) {
+                char one[2] = {(char)ch, 0}, mid[4] = {'a', (char)ch, 'b', 0};
+                bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+                          (ch >= '0' && ch <= '9') || ch == '_' || ch == '.' || ch == '-';
+
+                assert_int_equal(vn_ifname_valid(mid), ok);
+                assert_int_equal(vn_ifname_valid(one), ok && ch != '.' && ch != '-');
+        }
+}
+
+/* Every place a definition names an interface is held to the rule, with the element named. */
+static void test_ifname_everywhere(void **state)
+{
+        (void)state;
+        CHECK_ERR("name='virbr9'", "name='vb,eth0'",
+                  "<bridge name='vb,eth0'>: invalid interface name (allowed: 1-15 characters");
+        CHECK_ERR("name='virbr9'", "name='+'", "<bridge name='+'>: invalid interface name");
+        CHECK_ERR("name='virbr9'", "name='vb*'", "<bridge name='vb*'>: invalid interface name");
+        CHECK_ERR("name='virbr9'", "name='-vb'", "<bridge name='-vb'>: invalid interface name");
+        CHECK_ERR("<forward mode='nat'/>", "<forward mode='nat' dev='eth+'/>",
+                  "<forward dev='eth+'>: invalid interface name");
+        expect_check_error("<network><name>v</name><forward mode='bridge'>"
+                           "<interface dev='eth1'/><interface dev='eth,2'/></forward></network>",
+                           "<interface dev='eth,2'>: invalid interface name");
+        expect_check_error("<network><name>v</name><forward mode='passthrough'>"
+                           "<pf dev='p*'/></forward></network>",
+                           "<pf dev='p*'>: invalid interface name");
+        /* the checks a libvirt network gets in the hook include the names */
+        {
+                _cleanup_free_ char *x = subst("name='virbr9'", "name='v&quot;;x'");
+                struct vn_net *net = parse_ok(x);
+                struct vn_error err = {0};
+
+                assert_int_equal(vn_net_check_ext(net, &err), -EINVAL);
+                assert_non_null(strstr(err.msg, "invalid interface name"));
+                vn_net_free(net);
+        }
+}
+
+/* Values written as one word into dnsmasq.conf (and the state root in paths). */
+static void test_conf_values(void **state)
+{
+        (void)state;
+        assert_true(vn_conf_value_ok("/srv/tftp"));
+        assert_true(vn_conf_value_ok("pxelinux.0"));
+        assert_false(vn_conf_value_ok(""));
+        assert_false(vn_conf_value_ok(NULL));
+        assert_false(vn_conf_value_ok("/srv/a b"));
+        assert_false(vn_conf_value_ok("/srv/a,b"));
+        assert_false(vn_conf_value_ok("/srv/a#b"));
+        assert_false(vn_conf_value_ok("/srv/a\"b"));
+        assert_false(vn_conf_value_ok("/srv/a\tb"));
+        assert_false(vn_conf_value_ok("/srv/a\x7f"));
+        CHECK_ERR("<dhcp>", "<tftp root='/srv/a b'/><dhcp>",
+                  "<tftp root='/srv/a b'>: empty, or contains whitespace");
+        CHECK_ERR("<dhcp>", "<tftp root='/srv#x'/><dhcp>", "<tftp root='/srv#x'>");
+        CHECK_ERR("<range", "<bootp file='pxe,x'/><range", "<bootp file='pxe,x'>");
+        CHECK_ERR("<range", "<bootp file='pxe&quot;x'/><range", "<bootp file='pxe\"x'>");
+        CHECK_ERR("<range", "<bootp file='a b'/><range", "<bootp file='a b'>");
+}
+
+/* Free text that goes into QMP JSON and key=value records. */
+static void test_escapes(void **state)
+{
+        struct vn_buf b = {0};
+        char *s;
+
+        (void)state;
+        vn_buf_add_json_str(&b, "e1000\",\"romfile\":\"/etc/shadow\\\n");
+        assert_string_equal(vn_buf_str(&b),
+                            "\"e1000\\\",\\\"romfile\\\":\\\"/etc/shadow\\\\\\u000a\"");
+        vn_buf_free(&b);
+        vn_buf_add_escaped_line(&b, "qemu\nifname=eth0\r%41\\");
+        assert_string_equal(vn_buf_str(&b), "qemu%0Aifname=eth0%0D%2541%5C");
+        s = vn_buf_steal(&b);
+        vn_unescape_line(s);
+        assert_string_equal(s, "qemu\nifname=eth0\r%41\\");
+        free(s);
+}
+
 static void test_check_injection(void **state)
 {
         (void)state;
@@ -416,7 +535,7 @@ static void test_check_injection(void **state)
                   "1.0'><dnsmasq:option value='foo=bar&#10;dhcp-script=/tmp/x'/></dnsmasq:options>",
                   "line breaks and control characters are not allowed");
         CHECK_ERR("<dhcp>", "<tftp root='/srv&#10;enable-ra'/><dhcp>",
-                  "<tftp root>: empty or contains a line break");
+                  "<tftp root='/srv\nenable-ra'>: empty, or contains whitespace");
         CHECK_ERR("<!--EXTRA-->", "<mtu size='10'/>",
                   "<mtu size='10'>: out of range (allowed: 68-65535)");
 }
@@ -643,6 +762,10 @@ int main(void)
             cmocka_unit_test(test_check_names),
             cmocka_unit_test(test_check_injection),
             cmocka_unit_test(test_check_modes),
+            cmocka_unit_test(test_ifname_rule),
+            cmocka_unit_test(test_ifname_everywhere),
+            cmocka_unit_test(test_conf_values),
+            cmocka_unit_test(test_escapes),
             cmocka_unit_test(test_check_port_forwards),
             cmocka_unit_test(test_check_against),
             cmocka_unit_test(test_metadata_roundtrip),
