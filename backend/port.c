@@ -18,10 +18,12 @@
 
 #include "fault.h"
 #include "port.h"
+#include "helper-port.h"
 #include "vnet.h"
 
 #include <dirent.h>
 #include <errno.h>
+#include <pwd.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
@@ -1027,6 +1029,20 @@ int vn_port_del(struct vn_ctx *ctx, const char *net, const char *ifname, struct 
         if (lock < 0)
                 return lock;
         r = read_record(dir, ifname, &p);
+        if (r == -ENOENT) {
+                char br[16];
+
+                /* a port the bridge helper made: recorded in the kernel (helper-port.h) */
+                r = vn_nl_open(&nl, err);
+                if (r == 0 && vn_helper_bridge_of_net(ctx->run_dir, net, br) == 0)
+                        r = vn_helper_ports_delete(nl, net, br, ifname, err);
+                else if (r == 0)
+                        r = -ENOENT;
+                vn_unlock(lock);
+                if (r == -ENOENT)
+                        return vn_err(err, -ENOENT, "network '%s' has no port '%s'", net, ifname);
+                return r;
+        }
         if (r == -ENOENT)
                 r = vn_err(err, -ENOENT, "network '%s' has no port '%s'", net, ifname);
         else if (r < 0)
@@ -1039,6 +1055,53 @@ int vn_port_del(struct vn_ctx *ctx, const char *net, const char *ifname, struct 
                 rmdir(dir); /* only when that was the last port */
         vn_unlock(lock);
         return r;
+}
+
+/* The bridge helper's ports of `net` (recorded in the kernel, see helper-port.h), after the
+ * recorded ones. A tap its bridge lost (destroy + start of a namesake) is not listed. */
+static int helper_ports_append(struct vn_ctx *ctx, struct vn_nl *nl, const char *net,
+                               struct vn_port **v, size_t *cnt)
+{
+        _cleanup_free_ struct vn_helper_port *h = NULL;
+        struct vn_port *nv;
+        char br[16];
+        size_t n = 0;
+        int r;
+
+        if (vn_helper_bridge_of_net(ctx->run_dir, net, br) < 0)
+                return 0;
+        r = vn_helper_ports(nl, net, br, &h, &n, &(struct vn_error){0});
+        if (r < 0 || n == 0)
+                return r;
+        nv = realloc(*v, (*cnt + n) * sizeof(**v));
+        if (!nv)
+                return -ENOMEM;
+        *v = nv;
+        for (size_t i = 0; i < n; i++) {
+                struct vn_port *p = &nv[*cnt];
+                struct passwd *pw;
+                char who[64];
+
+                if (!h[i].attached)
+                        continue;
+                memset(p, 0, sizeof(*p));
+                for (unsigned q = 0; q < VN_PORT_MAX_QUEUES; q++)
+                        p->fds[q] = -1;
+                copy_str(p->ifname, sizeof(p->ifname), h[i].ifname);
+                p->type = VN_PORT_TAP;
+                vn_mac_format(h[i].host_mac, p->host_mac);
+                copy_str(p->link, sizeof(p->link), h[i].bridge);
+                p->queues = 1;
+                p->owner_pid = h[i].pid;
+                pw = getpwuid(h[i].uid);
+                if (pw && strlen(pw->pw_name) < sizeof(who))
+                        snprintf(who, sizeof(who), "%s", pw->pw_name);
+                else
+                        snprintf(who, sizeof(who), "uid %lu", (unsigned long)h[i].uid);
+                snprintf(p->owner, sizeof(p->owner), "bridge-helper (%s)", who);
+                (*cnt)++;
+        }
+        return 0;
 }
 
 static void port_free_list(struct vn_port *v)
@@ -1105,6 +1168,8 @@ int vn_port_list(struct vn_ctx *ctx, const char *net, struct vn_port **out, size
         if (r == 0 && cnt == 0)
                 rmdir(dir); /* a network without ports has no dir (an add may have died
                              * between making it and recording) */
+        if (r == 0)
+                r = helper_ports_append(ctx, nl, net, &v, &cnt);
         vn_unlock(lock);
         if (r < 0) {
                 port_free_list(v);
@@ -1144,28 +1209,6 @@ int vn_port_set_owner(struct vn_ctx *ctx, const char *net, const char *ifname, p
         if (r < 0)
                 return vn_err(err, r, "port '%s' of '%s': %s", ifname, net, strerror(-r));
         return 0;
-}
-
-int vn_port_net_of_bridge(struct vn_ctx *ctx, const char *bridge, char **name)
-{
-        char **names = NULL;
-        size_t n = 0;
-        int r = -ENOENT;
-
-        if (vn_running_names(ctx, &names, &n) < 0)
-                return -ENOENT;
-        for (size_t i = 0; i < n && r == -ENOENT; i++) {
-                struct port_net pn;
-
-                if (port_net_load(ctx, names[i], &pn, &(struct vn_error){0}) == 0 &&
-                    !pn.plan->macvtap && strcmp(pn.plan->bridge, bridge) == 0) {
-                        *name = strdup(names[i]);
-                        r = *name ? 0 : -ENOMEM;
-                }
-                port_net_free(&pn);
-        }
-        vn_strv_free(names, n);
-        return r;
 }
 
 static int ports_cleanup(struct vn_ctx *ctx, struct vn_nl *nl, const char *name,
@@ -1221,6 +1264,17 @@ static int ports_cleanup(struct vn_ctx *ctx, struct vn_nl *nl, const char *name,
                         first = r;
         }
         vn_strv_free(names, n);
+        {
+                char br[16];
+
+                /* the bridge helper's taps, recorded in the kernel (helper-port.h) */
+                if (vn_helper_bridge_of_net(ctx->run_dir, name, br) == 0) {
+                        vn_ctx_log(ctx, "undo the bridge helper's ports on %s", br);
+                        r = vn_helper_ports_delete(nl, name, br, NULL, err);
+                        if (r < 0 && first == 0)
+                                first = r;
+                }
+        }
         if (first < 0)
                 return first;
         /* what is left: MAC index links, temp files of an interrupted add */

@@ -101,9 +101,6 @@ int vn_port_list(struct vn_ctx *ctx, const char *net, struct vn_port **out, size
 int vn_port_set_owner(struct vn_ctx *ctx, const char *net, const char *ifname, pid_t pid,
                       const char *owner, struct vn_error *err);
 
-/* The running network whose bridge is `bridge`: its name in *name (caller frees), or -ENOENT. */
-int vn_port_net_of_bridge(struct vn_ctx *ctx, const char *bridge, char **name);
-
 /* Close the fds in p (those not handed on). */
 void vn_port_close_fds(struct vn_port *p);
 

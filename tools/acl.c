@@ -32,6 +32,8 @@ static int acl_file(struct acl_state *s, const char *path, unsigned depth, bool 
         ssize_t n;
         size_t len = 0;
 
+        if (path[0] != '/')
+                return vn_err(err, -EINVAL, "ACL file '%s': the path must be absolute", path);
         if (depth > ACL_MAX_DEPTH)
                 return vn_err(err, -ELOOP, "ACL file '%s': includes nested too deeply", path);
         fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY |
@@ -67,6 +69,9 @@ static int acl_file(struct acl_state *s, const char *path, unsigned depth, bool 
                 len += (size_t)n;
         }
         text[len] = '\0';
+        /* a NUL would end the text early and hide every line after it */
+        if (memchr(text, '\0', len))
+                return vn_err(err, -EINVAL, "ACL file '%s': contains a NUL byte: refused", path);
         for (char *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
                 char *cmd, *arg, *extra, *s2 = NULL;
 
@@ -87,7 +92,15 @@ static int acl_file(struct acl_state *s, const char *path, unsigned depth, bool 
                         if (strcmp(arg, "all") == 0 || strcmp(arg, s->bridge) == 0)
                                 s->deny = true;
                 } else if (strcmp(cmd, "include") == 0) {
-                        int r = acl_file(s, arg, depth + 1, true, err);
+                        int r;
+
+                        /* relative to what? (QEMU's working directory, today's user's choice) */
+                        if (arg[0] != '/')
+                                return vn_err(err, -EINVAL,
+                                              "ACL file '%s': line %u: include '%s': the path "
+                                              "must be absolute",
+                                              path, lineno, arg);
+                        r = acl_file(s, arg, depth + 1, true, err);
 
                         if (r < 0)
                                 return r;
@@ -110,5 +123,64 @@ int vn_acl_check(const char *path, const char *bridge, unsigned flags, bool *all
         if (r < 0)
                 return r;
         *allowed = s.allow && !s.deny;
+        return 0;
+}
+
+/* A file descriptor number: digits only (no sign, no space, not empty), at most 65535. */
+static int fd_number(const char *v)
+{
+        long fd = 0;
+
+        if (!*v || strspn(v, "0123456789") != strlen(v) || strlen(v) > 5)
+                return -EINVAL;
+        fd = strtol(v, NULL, 10);
+        return fd > 65535 ? -EINVAL : (int)fd;
+}
+
+int vn_helper_args_parse(int argc, char **argv, struct vn_helper_args *a, struct vn_error *err)
+{
+        struct vn_helper_args o = {.fd = -1};
+
+        for (int i = 1; i < argc; i++) {
+                const char *arg = argv[i], *v;
+
+                if (strcmp(arg, "--use-vnet") == 0) {
+                        o.vnet_hdr = true;
+                } else if (strcmp(arg, "--acl-path") == 0) {
+                        o.acl_path = true;
+                } else if (strcmp(arg, "--check") == 0) {
+                        o.check = true;
+                } else if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
+                        o.help = true;
+                } else if (strncmp(arg, "--br=", 5) == 0 || strcmp(arg, "--br") == 0) {
+                        if (arg[4] == '=')
+                                v = arg + 5;
+                        else if (i + 1 < argc)
+                                v = argv[++i];
+                        else
+                                return vn_err(err, -EINVAL, "--br needs a bridge name");
+                        if (o.br)
+                                return vn_err(err, -EINVAL, "--br given twice");
+                        o.br = v;
+                } else if (strncmp(arg, "--fd=", 5) == 0 || strcmp(arg, "--fd") == 0) {
+                        if (arg[4] == '=')
+                                v = arg + 5;
+                        else if (i + 1 < argc)
+                                v = argv[++i];
+                        else
+                                return vn_err(err, -EINVAL, "--fd needs a file descriptor");
+                        if (o.fd >= 0)
+                                return vn_err(err, -EINVAL, "--fd given twice");
+                        o.fd = fd_number(v);
+                        if (o.fd < 0)
+                                return vn_err(err, -EINVAL,
+                                              "--fd '%s': not a file descriptor (digits only)", v);
+                } else {
+                        return vn_err(err, -EINVAL, "unknown argument '%s'", arg);
+                }
+        }
+        if (!o.help && !o.acl_path && !o.check && (!o.br || o.fd < 0))
+                return vn_err(err, -EINVAL, "--br and --fd are required");
+        *a = o;
         return 0;
 }

@@ -55,6 +55,19 @@ int vn_link_set_master(struct vn_nl *nl, const char *name, const char *master,
  * its name when NULL). */
 int vn_link_set_netns(struct vn_nl *nl, const char *name, int netns_fd, const char *new_name,
                       struct vn_error *err);
+/* Set the link's alias (IFLA_IFALIAS, at most 255 bytes; only CAP_NET_ADMIN may set it). */
+int vn_link_set_alias(struct vn_nl *nl, const char *name, const char *alias, struct vn_error *err);
+/* Every link whose alias starts with `prefix`: name, alias, master and kind (caller frees the
+ * array). */
+struct vn_link_alias {
+        char name[16];
+        char kind[32];
+        char alias[256];
+        int master;
+        uint8_t mac[6];
+};
+int vn_link_list_by_alias(struct vn_nl *nl, const char *prefix, struct vn_link_alias **out,
+                          size_t *n, struct vn_error *err);
 /* Names of all links, for "first free virbrN"-style searches. Caller frees each and the array. */
 int vn_link_list_names(struct vn_nl *nl, char ***names, size_t *n, struct vn_error *err);
 /* First free name from a printf pattern with one %u ("virbr%u"), starting at 0. */

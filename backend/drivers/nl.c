@@ -325,6 +325,51 @@ int vn_link_set_mac(struct vn_nl *nl, const char *name, const uint8_t mac[6], st
         return nl_change(nl, name, c, err);
 }
 
+int vn_link_set_alias(struct vn_nl *nl, const char *name, const char *alias, struct vn_error *err)
+{
+        WITH_CHANGES(c);
+
+        if (strlen(alias) > 255)
+                return vn_err(err, -EINVAL, "link '%s': alias too long", name);
+        rtnl_link_set_ifalias(c, alias);
+        return nl_change(nl, name, c, err);
+}
+
+int vn_link_list_by_alias(struct vn_nl *nl, const char *prefix, struct vn_link_alias **out,
+                          size_t *n, struct vn_error *err)
+{
+        _cleanup_(cachep) struct nl_cache *cache = NULL;
+        struct vn_link_alias *v;
+        struct nl_object *o;
+        size_t cnt = 0, plen = strlen(prefix);
+        int r;
+
+        r = rtnl_link_alloc_cache(nl->sk, AF_UNSPEC, &cache);
+        if (r < 0)
+                return vn_err(err, vn_nl_errno(r), "links: %s", nl_geterror(r));
+        v = calloc((size_t)nl_cache_nitems(cache) + 1, sizeof(*v));
+        if (!v)
+                return vn_err(err, -ENOMEM, "links: %s", strerror(ENOMEM));
+        for (o = nl_cache_get_first(cache); o; o = nl_cache_get_next(o)) {
+                struct rtnl_link *l = (struct rtnl_link *)o;
+                const char *alias = rtnl_link_get_ifalias(l), *kind = rtnl_link_get_type(l);
+                struct nl_addr *a = rtnl_link_get_addr(l);
+
+                if (!alias || strncmp(alias, prefix, plen) != 0)
+                        continue;
+                snprintf(v[cnt].name, sizeof(v[cnt].name), "%s", rtnl_link_get_name(l));
+                snprintf(v[cnt].kind, sizeof(v[cnt].kind), "%s", kind ? kind : "");
+                snprintf(v[cnt].alias, sizeof(v[cnt].alias), "%s", alias);
+                v[cnt].master = rtnl_link_get_master(l);
+                if (a && nl_addr_get_len(a) == 6)
+                        memcpy(v[cnt].mac, nl_addr_get_binary_addr(a), 6);
+                cnt++;
+        }
+        *out = v;
+        *n = cnt;
+        return 0;
+}
+
 int vn_link_set_master(struct vn_nl *nl, const char *name, const char *master, struct vn_error *err)
 {
         int idx = 0;

@@ -762,6 +762,13 @@ int vn_engine_start(struct vn_ctx *ctx, struct vn_net *net, unsigned flags,
         R.j = j;
         R.dir = dir;
         r = write_state_file(&R, "net.xml", xml, err);
+        if (r == 0 && p->bridge[0] && !p->macvtap) {
+                /* the bridge helper's one lookup (helper-port.c): it never plans */
+                char line[18];
+
+                snprintf(line, sizeof(line), "%s\n", p->bridge);
+                r = write_state_file(&R, "bridge", line, err);
+        }
         if (r == 0)
                 r = apply_plan(&R, err);
         if (r < 0) {

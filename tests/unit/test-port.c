@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "acl.h"
+#include "helper-port.h"
 #include "port.h"
 #include "qemu.h"
 
@@ -175,12 +176,114 @@ static void test_acl(void **state)
                 assert_true(acl(via_link, "br2", 0, &r));
                 unlink(lnk);
         }
+        /* include paths must be absolute (a relative one resolved against QEMU's cwd) */
+        {
+                char cwd[512];
+
+                free(write_acl("rel-inc.conf", "allow br7\n", 0644));
+                ww = write_acl("rel.conf", "include rel-inc.conf\n", 0644);
+                assert_non_null(getcwd(cwd, sizeof(cwd)));
+                assert_int_equal(chdir(dir), 0); /* where the relative include would resolve */
+                assert_false(acl(ww, "br7", 0, &r));
+                assert_int_equal(r, -EINVAL);
+                assert_int_equal(chdir(cwd), 0);
+                free(ww);
+                ww = NULL;
+                assert_false(acl("rel-inc.conf", "br7", 0, &r)); /* and the file itself */
+                assert_int_equal(r, -EINVAL);
+        }
+        /* a NUL byte refuses the whole file (it hid the lines after it) */
+        {
+                _cleanup_free_ char *path = vn_asprintf("%s/nul.conf", dir);
+                static const char text[] = "allow br0\n\0deny br0\n";
+
+                assert_int_equal(vn_write_file_atomic(path, text, sizeof(text) - 1, 0644), 0);
+                assert_false(acl(path, "br0", 0, &r));
+                assert_int_equal(r, -EINVAL);
+        }
         {
                 char cmd[128];
 
                 snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
                 assert_int_equal(system(cmd), 0);
         }
+}
+
+static int args(struct vn_helper_args *a, ...)
+{
+        char *argv[8] = {"vnet-bridge-helper"};
+        int argc = 1;
+        struct vn_error err = {0};
+        va_list ap;
+
+        va_start(ap, a);
+        for (char *s; argc < 7 && (s = va_arg(ap, char *));)
+                argv[argc++] = s;
+        va_end(ap);
+        return vn_helper_args_parse(argc, argv, a, &err);
+}
+
+static void test_helper_args(void **state)
+{
+        struct vn_helper_args a;
+
+        (void)state;
+        assert_int_equal(args(&a, "--use-vnet", "--fd=3", "--br=virbr0", NULL), 0);
+        assert_int_equal(a.fd, 3);
+        assert_string_equal(a.br, "virbr0");
+        assert_true(a.vnet_hdr);
+        assert_int_equal(args(&a, "--fd", "12", "--br", "br0", NULL), 0);
+        assert_int_equal(a.fd, 12);
+        assert_false(a.vnet_hdr);
+        /* --fd: digits alone */
+        assert_int_equal(args(&a, "--fd=", "--br=br0", NULL), -EINVAL);
+        assert_int_equal(args(&a, "--fd= 3", "--br=br0", NULL), -EINVAL);
+        assert_int_equal(args(&a, "--fd=3 ", "--br=br0", NULL), -EINVAL);
+        assert_int_equal(args(&a, "--fd", " 3", "--br=br0", NULL), -EINVAL);
+        assert_int_equal(args(&a, "--fd=+3", "--br=br0", NULL), -EINVAL);
+        assert_int_equal(args(&a, "--fd=-1", "--br=br0", NULL), -EINVAL);
+        assert_int_equal(args(&a, "--fd=65536", "--br=br0", NULL), -EINVAL);
+        assert_int_equal(args(&a, "--fd=0x3", "--br=br0", NULL), -EINVAL);
+        /* required, once */
+        assert_int_equal(args(&a, "--br=br0", NULL), -EINVAL);
+        assert_int_equal(args(&a, "--fd=3", NULL), -EINVAL);
+        assert_int_equal(args(&a, "--fd=3", "--fd=4", "--br=br0", NULL), -EINVAL);
+        assert_int_equal(args(&a, "--fd=3", "--br=br0", "--br=br1", NULL), -EINVAL);
+        assert_int_equal(args(&a, "--fd=3", "--br=br0", "--bogus", NULL), -EINVAL);
+        assert_int_equal(args(&a, "--fd", NULL), -EINVAL);
+        assert_int_equal(args(&a, "--acl-path", NULL), 0);
+        assert_true(a.acl_path);
+        assert_int_equal(args(&a, "--check", NULL), 0);
+        assert_true(a.check);
+}
+
+static void test_helper_alias(void **state)
+{
+        char net[VN_HELPER_NAME_MAX + 1], br[16];
+        uid_t uid;
+        pid_t pid;
+
+        (void)state;
+        assert_int_equal(vn_helper_alias_parse("vnet-helper-port net=default br=virbr0 uid=65534 "
+                                               "pid=42",
+                                               net, br, &uid, &pid),
+                         0);
+        assert_string_equal(net, "default");
+        assert_string_equal(br, "virbr0");
+        assert_int_equal(uid, 65534);
+        assert_int_equal(pid, 42);
+        /* anything else is not a helper port */
+        assert_int_equal(vn_helper_alias_parse("vnet-helper-port net=a br=b uid=1 pid=2 x", net,
+                                               br, &uid, &pid),
+                         -EINVAL);
+        assert_int_equal(vn_helper_alias_parse("vnet-helper-port net=../x br=b uid=1 pid=2", net,
+                                               br, &uid, &pid),
+                         -EINVAL);
+        assert_int_equal(vn_helper_alias_parse("vnet-helper-port net=a br=0123456789abcdef uid=1 "
+                                               "pid=2",
+                                               net, br, &uid, &pid),
+                         -EINVAL);
+        assert_int_equal(vn_helper_alias_parse("my tap", net, br, &uid, &pid), -EINVAL);
 }
 
 int main(void)
@@ -190,6 +293,8 @@ int main(void)
             cmocka_unit_test(test_nic_parse),
             cmocka_unit_test(test_nic_args),
             cmocka_unit_test(test_acl),
+            cmocka_unit_test(test_helper_args),
+            cmocka_unit_test(test_helper_alias),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
