@@ -195,7 +195,9 @@ static int cmd_port_list(struct cli *cli, int argc, char **argv)
                                 snprintf(owner, sizeof(owner), "%s",
                                          l[i].persist ? "persistent" : l[i].owner);
                         printf(" %-15s   %-7s   %-17s   %-15s   %-6u   %s\n", l[i].ifname,
-                               vn_port_type_name(l[i].type), l[i].mac, l[i].link, l[i].queues,
+                               vn_port_type_name(l[i].type),
+                               l[i].mac[0] ? l[i].mac : "-", /* a helper's: QEMU's is unknown */
+                               l[i].link, l[i].queues,
                                owner);
                 }
                 printf("\n");

@@ -115,7 +115,9 @@ for mode in setuid filecap; do
 	# (not through a function: $! must be QEMU's pid, which ip netns exec and setpriv keep)
 	ip netns exec "$H" setpriv --reuid nobody --regid nogroup --clear-groups \
 		"${QCMD[@]}" -netdev "bridge,id=n0,br=virbr0,helper=$HELPER" \
-		-device "virtio-net-pci,netdev=n0,mac=52:54:00:e2:e1:$mac" >"$D/$mode.out" 2>&1 &
+		-device "virtio-net-pci,netdev=n0,mac=52:54:00:e2:e1:$mac" \
+		-netdev "bridge,id=n1,br=virbr0,helper=$HELPER" \
+		-device "virtio-net-pci,netdev=n1,mac=52:54:00:e2:e2:$mac" >"$D/$mode.out" 2>&1 &
 	qp=$!
 	QEMU_PIDS+=("$qp")
 	wait_line "$LOG" "VNET-E2E: ping" 120
@@ -128,13 +130,22 @@ for mode in setuid filecap; do
 	esac
 
 	run V --json port-list default
-	tap=$(ip -n "$H" -o link show type tun | awk -F': ' '{print $2}' | cut -d@ -f1 | head -n1)
-	if [ -n "$tap" ] && printf '%s' "$OUT" | grep -q "\"ifname\":\"$tap\"" &&
-		printf '%s' "$OUT" | grep -q '"owner":"bridge-helper (nobody)"' &&
-		printf '%s' "$OUT" | grep -q "\"owner_pid\":$qp[,}]"; then
-		t_ok "$mode: port-list shows $tap, owner the helper for nobody, pid QEMU's"
+	tap=$(ip -n "$H" -o link show type tun | awk -F': ' '{print $2}' | cut -d@ -f1 | sort)
+	set -- $tap
+	if [ $# -eq 2 ] && printf '%s' "$OUT" | grep -q "\"ifname\":\"$1\"" &&
+		printf '%s' "$OUT" | grep -q "\"ifname\":\"$2\"" &&
+		[ "$(printf '%s' "$OUT" | grep -o '"owner":"bridge-helper (nobody)"' | wc -l)" -eq 2 ] &&
+		[ "$(printf '%s' "$OUT" | grep -o "\"owner_pid\":$qp[,}]" | wc -l)" -eq 2 ]; then
+		t_ok "$mode: port-list shows $1 and $2, owner the helper for nobody, pid QEMU's"
 	else
-		t_fail "$mode: port-list shows the helper's port" "tap '$tap'" "$OUT" "$ERR"
+		t_fail "$mode: port-list shows the helper's two ports" "taps '$tap'" "$OUT" "$ERR"
+	fi
+	run V port-del default "$2"
+	if [ "$RC" -eq 0 ] && ! ip -n "$H" link show "$2" >/dev/null 2>&1 && ip -n "$H" link show "$1" >/dev/null 2>&1 &&
+		[ "$(V --json port-list default | grep -o '"ifname"' | wc -l)" -eq 1 ]; then
+		t_ok "$mode: port-del removes $2, $1 stays"
+	else
+		t_fail "$mode: port-del removes a helper port" "rc $RC $ERR" "$(ip -n "$H" -o link show type tun)"
 	fi
 
 	run V destroy default
