@@ -16,6 +16,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <sys/resource.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -75,6 +76,103 @@ int vn_destroy(struct vn_ctx *ctx, const char *name, struct vn_error *err)
         r = vn_engine_destroy(ctx, name, false, err);
         vn_unlock(lock);
         return r;
+}
+
+void vn_destroy_results_free(struct vn_destroy_result *v, size_t n)
+{
+        for (size_t i = 0; v && i < n; i++)
+                free(v[i].name);
+        free(v);
+}
+
+/* How many network locks one batch may hold: the fd limit, raised to its hard limit when
+ * needed, less room for everything else a destroy opens. */
+static size_t batch_capacity(size_t want)
+{
+        struct rlimit rl;
+        const rlim_t spare = 64;
+
+        if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+                return 256;
+        if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < want + spare &&
+            rl.rlim_cur < rl.rlim_max) {
+                rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > want + spare
+                                  ? want + spare
+                                  : rl.rlim_max;
+                (void)setrlimit(RLIMIT_NOFILE, &rl);
+                (void)getrlimit(RLIMIT_NOFILE, &rl);
+        }
+        if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > want + spare)
+                return want ? want : 1;
+        return rl.rlim_cur > 2 * spare ? (size_t)(rl.rlim_cur - spare) : 1;
+}
+
+int vn_destroy_all(struct vn_ctx *ctx, struct vn_destroy_result **out, size_t *n,
+                   struct vn_error *err)
+{
+        struct vn_destroy_result *res;
+        char **names = NULL;
+        size_t cnt = 0, chunk;
+        int r, status = 0;
+
+        *out = NULL;
+        *n = 0;
+        vn_features_init();
+        r = vn_running_names(ctx, &names, &cnt);
+        if (r < 0)
+                return vn_err(err, r, "cannot list running networks: %s", strerror(-r));
+        res = calloc(cnt ? cnt : 1, sizeof(*res));
+        if (!res) {
+                vn_strv_free(names, cnt);
+                return vn_err(err, -ENOMEM, "out of memory");
+        }
+        chunk = batch_capacity(cnt);
+        for (size_t base = 0; base < cnt; base += chunk) {
+                size_t m = cnt - base < chunk ? cnt - base : chunk, k = 0;
+                int *locks = calloc(m, sizeof(int)), *results = calloc(m, sizeof(int));
+                struct vn_error *errs = calloc(m, sizeof(*errs));
+                char **batch = calloc(m, sizeof(char *));
+
+                if (!locks || !results || !errs || !batch) {
+                        free(locks), free(results), free(errs), free(batch);
+                        vn_destroy_results_free(res, cnt);
+                        vn_strv_free(names, cnt);
+                        return vn_err(err, -ENOMEM, "out of memory");
+                }
+                for (size_t i = 0; i < m; i++) {
+                        struct vn_destroy_result *d = &res[base + i];
+
+                        d->name = names[base + i];
+                        names[base + i] = NULL;
+                        locks[i] = vn_lock(ctx, d->name, &d->err);
+                        if (locks[i] < 0)
+                                d->r = locks[i];
+                        else
+                                batch[k++] = d->name;
+                }
+                r = vn_engine_destroy_batch(ctx, batch, k, results, errs);
+                (void)r;
+                for (size_t i = 0, j = 0; i < m; i++) {
+                        struct vn_destroy_result *d = &res[base + i];
+
+                        if (locks[i] >= 0) {
+                                d->r = results[j];
+                                if (results[j] < 0)
+                                        d->err = errs[j];
+                                j++;
+                                vn_unlock(locks[i]);
+                        }
+                        if (d->r < 0)
+                                status = -EIO;
+                }
+                free(locks), free(results), free(errs), free(batch);
+        }
+        vn_strv_free(names, cnt);
+        *out = res;
+        *n = cnt;
+        if (status < 0)
+                return vn_err(err, status, "some networks could not be destroyed");
+        return 0;
 }
 
 int vn_dhcp_leases(struct vn_ctx *ctx, const char *name, struct vn_lease_info **out, size_t *n,

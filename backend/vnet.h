@@ -61,6 +61,23 @@ int vn_start_net(struct vn_ctx *ctx, struct vn_net *net, unsigned flags, struct 
 /* Stop a network: undo its journal. Idempotent; works after a crash. */
 int vn_destroy(struct vn_ctx *ctx, const char *name, struct vn_error *err);
 
+/* One network's outcome in vn_destroy_all(). */
+struct vn_destroy_result {
+        char *name;
+        int r; /* 0: destroyed; -errno: what is left is still journaled */
+        struct vn_error err;
+};
+/**
+ * vn_destroy_all: destroy every running network (and every one a crash left halfway) as one
+ * batch: one nft transaction, one link-group delete, all dnsmasqs signalled at once; every
+ * network locked throughout. Returns 0 when all went, -EIO when some did not, -errno when
+ * nothing could start; *out (free with vn_destroy_results_free) has one entry per network.
+ */
+int vn_destroy_all(struct vn_ctx *ctx, struct vn_destroy_result **out, size_t *n,
+                   struct vn_error *err);
+/** vn_destroy_results_free: free what vn_destroy_all() returned. Returns nothing. */
+void vn_destroy_results_free(struct vn_destroy_result *v, size_t n);
+
 /* Check a running network against its plan and repair what drifted: missing firewall rules
  * are re-applied, a dead dnsmasq is restarted, a missing bridge restarts the network, an
  * interrupted start is cleaned up. *report lists each repair (empty: nothing to do). */

@@ -104,17 +104,77 @@ static int cmd_create(struct cli *cli, int argc, char **argv)
         return EXIT_OK;
 }
 
+/* destroy --all: every running network in one batch (vn_destroy_all) */
+static int destroy_all(struct cli *cli, struct vn_ctx *ctx)
+{
+        struct vn_destroy_result *res = NULL;
+        struct vn_error err = {0};
+        char **names = NULL;
+        size_t n = 0, failed = 0;
+        int r;
+
+        /* ports handed to libvirt domains leave the domains first (vn_destroy refuses them) */
+        if (vn_running_names(ctx, &names, &n) < 0)
+                return cli_error("cannot list running networks under %s", ctx->run_dir);
+        for (size_t i = 0; i < n; i++) {
+                size_t done = 0;
+
+                if ((r = vn_libvirt_detach_net(ctx, names[i], &done, &err)) < 0) {
+                        vn_strv_free(names, n);
+                        return cli_fail(&err, r);
+                }
+                if (done && !cli->json)
+                        printf("Detached %zu interface(s) of %s from libvirt domains\n", done,
+                               names[i]);
+        }
+        vn_strv_free(names, n);
+        r = vn_destroy_all(ctx, &res, &n, &err);
+        if (r < 0 && !res)
+                return cli_fail(&err, r);
+        if (cli->json)
+                printf("[");
+        for (size_t i = 0; i < n; i++) {
+                if (res[i].r < 0) {
+                        failed++;
+                        cli_fail(&res[i].err, res[i].r);
+                }
+                if (cli->json) {
+                        printf("%s{\"name\":", i ? "," : "");
+                        cli_json_str(stdout, res[i].name);
+                        printf(",\"destroyed\":%s}", res[i].r < 0 ? "false" : "true");
+                } else if (res[i].r == 0) {
+                        printf("Network %s destroyed\n", res[i].name);
+                }
+        }
+        if (cli->json)
+                printf("]\n");
+        vn_destroy_results_free(res, n);
+        return failed ? EXIT_USER : EXIT_OK;
+}
+
 static int cmd_destroy(struct cli *cli, int argc, char **argv)
 {
         const struct cli_cmd *cmd = self("destroy");
         struct vn_error err = {0};
         size_t n = 0;
         struct vn_ctx *ctx;
+        bool all = false;
+        char *pos[1];
         char *name;
-        int r;
+        int np, r;
 
-        if ((r = cli_one(cli, cmd, argc, argv, NULL, "NAME", &name, &ctx)) != EXIT_OK)
-                return r;
+        const struct cli_opt opts[] = {{"--all", false, NULL, &all}, {0}};
+        np = cli_parse_opts(cmd, argc, argv, opts, pos, 1);
+        if (np < 0)
+                return EXIT_USAGE;
+        if ((np == 1) == all)
+                return cli_usage(cmd, "give one NAME or --all");
+        ctx = cli_ctx(cli, &err);
+        if (!ctx)
+                return cli_fail(&err, -EINVAL);
+        if (all)
+                return destroy_all(cli, ctx);
+        name = pos[0];
         /* ports handed to libvirt domains leave the domains first (vn_destroy refuses them) */
         if (vn_net_name_valid(name) && (r = vn_libvirt_detach_net(ctx, name, &n, &err)) < 0)
                 return cli_fail(&err, r);
@@ -395,13 +455,21 @@ const struct cli_cmd cli_run_cmds[] = {
     {"create", cmd_create, "[--dry-run] FILE", "start a transient network from XML",
      "Starts the network of FILE without a persistent definition: it disappears\n"
      "from `vnet list --all` when destroyed.\n"},
-    {"destroy", cmd_destroy, "NAME", "stop a network and remove all it created",
+    {"destroy", cmd_destroy, "NAME | --all", "stop a network and remove all it created",
      "Undoes the journal of NAME: stops its dnsmasq (only the process vnet started),\n"
      "removes its firewall rules (one transaction), and deletes its bridge (only if\n"
      "it is still the bridge vnet created). Works after a crash; on a network that\n"
      "is not active it reports so and exits 1. Ports that `vnet attach` handed to\n"
      "libvirt domains are detached from their domains first (as `vnet detach`); when\n"
-     "that fails, destroy stops and names them.\n"},
+     "that fails, destroy stops and names them.\n"
+     "\n"
+     "With --all, every running network (and every one a crash left halfway) goes\n"
+     "in one batch: all of their firewall rules in one nftables transaction, all of\n"
+     "their bridges with one link-group delete, all dnsmasqs signalled at once, each\n"
+     "network locked throughout. Each network's journal stays until all of it is\n"
+     "undone, so a crash in the middle leaves state that the next destroy cleans up.\n"
+     "Prints one line per network (--json: [{\"name\",\"destroyed\"}]); exits 1 when\n"
+     "any network could not be destroyed, naming what is left.\n"},
     {"plan", cmd_plan, "FILE|NAME", "print what start would do, touching nothing",
      "Prints, in a stable order fit for review, the links, sysctls, addresses,\n"
      "routes, the exact firewall transaction (and its removal), and the dnsmasq\n"

@@ -45,6 +45,14 @@ int vn_link_index(struct vn_nl *nl, const char *name);
 int vn_link_get(struct vn_nl *nl, const char *name, struct vn_link_info *out, struct vn_error *err);
 /* Delete a link by name. -ENODEV when it does not exist (not an error to callers doing undo). */
 int vn_link_delete(struct vn_nl *nl, const char *name, struct vn_error *err);
+/** vn_link_set_group: put link name in link group (IFLA_GROUP). Returns 0 or -errno. */
+int vn_link_set_group(struct vn_nl *nl, const char *name, uint32_t group, struct vn_error *err);
+/** vn_link_group_unused: a non-default link group no link is in, derived from seed.
+ * Returns 0 (group in *out) or -errno. */
+int vn_link_group_unused(struct vn_nl *nl, uint32_t seed, uint32_t *out, struct vn_error *err);
+/** vn_link_delete_group: delete every link of group with one RTM_DELLINK (one kernel
+ * unregister batch). Returns 0 or -errno. */
+int vn_link_delete_group(struct vn_nl *nl, uint32_t group, struct vn_error *err);
 int vn_link_set_up(struct vn_nl *nl, const char *name, bool up, struct vn_error *err);
 int vn_link_set_mtu(struct vn_nl *nl, const char *name, unsigned mtu, struct vn_error *err);
 int vn_link_set_mac(struct vn_nl *nl, const char *name, const uint8_t mac[6], struct vn_error *err);

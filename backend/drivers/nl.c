@@ -272,6 +272,47 @@ int vn_link_delete(struct vn_nl *nl, const char *name, struct vn_error *err)
         return vn_nl_talk(nl, msg, err, "link '%s'", name);
 }
 
+/* A link group no link of this namespace is in: a new batch group for vn_link_delete_group().
+ * Candidates come from seed; 0 (the default group) is never returned. */
+int vn_link_group_unused(struct vn_nl *nl, uint32_t seed, uint32_t *out, struct vn_error *err)
+{
+        _cleanup_(cachep) struct nl_cache *cache = NULL;
+        int r;
+
+        r = rtnl_link_alloc_cache(nl->sk, AF_UNSPEC, &cache);
+        if (r < 0)
+                return vn_err(err, vn_nl_errno(r), "links: %s", nl_geterror(r));
+        for (unsigned tries = 0; tries < 64; tries++) {
+                uint32_t g = 0x76000000u | ((seed + tries * 7919u) & 0xffffffu); /* 'v' */
+                bool used = false;
+
+                for (struct nl_object *o = nl_cache_get_first(cache); o && !used;
+                     o = nl_cache_get_next(o))
+                        used = rtnl_link_get_group((struct rtnl_link *)o) == g;
+                if (!used) {
+                        *out = g;
+                        return 0;
+                }
+        }
+        return vn_err(err, -EBUSY, "links: no unused link group");
+}
+
+/* One RTM_DELLINK for every link of group: the kernel unregisters them as one batch (one RCU
+ * grace period for all instead of one per link). */
+int vn_link_delete_group(struct vn_nl *nl, uint32_t group, struct vn_error *err)
+{
+        _cleanup_(msgp) struct nl_msg *msg = NULL;
+        struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC};
+
+        if (group == 0)
+                return vn_err(err, -EINVAL, "link group 0 is every link's default group");
+        msg = nlmsg_alloc_simple(RTM_DELLINK, 0);
+        if (!msg || nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO) < 0 ||
+            nla_put_u32(msg, IFLA_GROUP, group) < 0)
+                return vn_err(err, -ENOMEM, "link group %u: %s", group, strerror(ENOMEM));
+        return vn_nl_talk(nl, msg, err, "link group %u", group);
+}
+
 /* Apply `changes` to the existing link `name` (RTM_NEWLINK without NLM_F_CREATE). */
 static int nl_change(struct vn_nl *nl, const char *name, struct rtnl_link *changes,
                      struct vn_error *err)
@@ -302,6 +343,14 @@ int vn_link_set_up(struct vn_nl *nl, const char *name, bool up, struct vn_error 
                 rtnl_link_set_flags(c, IFF_UP);
         else
                 rtnl_link_unset_flags(c, IFF_UP);
+        return nl_change(nl, name, c, err);
+}
+
+int vn_link_set_group(struct vn_nl *nl, const char *name, uint32_t group, struct vn_error *err)
+{
+        WITH_CHANGES(c);
+
+        rtnl_link_set_group(c, group);
         return nl_change(nl, name, c, err);
 }
 

@@ -853,6 +853,195 @@ int vn_engine_destroy(struct vn_ctx *ctx, const char *name, bool quiet, struct v
         return destroy_locked(ctx, nl, name, quiet, err);
 }
 
+/* ---- destroy many in one batch -------------------------------------------- */
+
+/* One network of a batch destroy: its journal, and which entries the batch already undid. */
+struct batch_net {
+        const char *name;
+        struct vn_journal *j;
+        bool *done;
+        bool individual; /* no usable journal: the ordinary destroy, after the batch */
+};
+
+/* SIGTERM every network's dnsmasq at once; each one's undo then only waits for its exit. */
+static void batch_signal_dnsmasq(struct batch_net *b, size_t n)
+{
+        for (size_t i = 0; i < n; i++)
+                for (size_t k = 0; b[i].j && k < b[i].j->n; k++) {
+                        const struct vn_journal_entry *e = &b[i].j->e[k];
+                        pid_t pid;
+
+                        if (strcmp(e->kind, "dnsmasq") != 0 || e->n_args < 2)
+                                continue;
+                        pid = vn_dnsmasq_read_pid(e->args[0]);
+                        if (pid > 0 && vn_dnsmasq_is_ours(pid, e->args[1]))
+                                (void)kill(pid, SIGTERM);
+                }
+}
+
+/* Every network's nft removal in one transaction. Each removal batch is idempotent on its own
+ * (it adds what it deletes first), so their concatenation is too. On failure nothing is marked
+ * and each network replays its own removal. */
+static void batch_nft(struct vn_ctx *ctx, struct batch_net *b, size_t n)
+{
+        _cleanup_(vn_buf_free) struct vn_buf all = {0};
+        bool any = false;
+        struct vn_error e2 = {0};
+
+        for (size_t i = 0; i < n; i++)
+                for (size_t k = 0; b[i].j && k < b[i].j->n; k++) {
+                        const struct vn_journal_entry *e = &b[i].j->e[k];
+                        _cleanup_free_ char *batch = NULL;
+                        int r;
+
+                        if (strcmp(e->kind, "nft") != 0 || e->n_args < 1)
+                                continue;
+                        r = vn_read_file(e->args[0], 4u << 20, &batch, NULL);
+                        if (r == -ENOENT) {
+                                b[i].done[k] = true; /* never written: nothing went in */
+                                continue;
+                        }
+                        if (r < 0)
+                                return;
+                        vn_buf_addf(&all, "%s\n", batch);
+                        any = true;
+                }
+        if (!any || all.oom)
+                return;
+        if (vn_fault_point("destroy-all-nft") < 0 || vn_fw_submit(ctx, all.s, &e2) < 0) {
+                vn_ctx_log(ctx, "batch nft removal failed (%s): network by network",
+                           e2.msg[0] ? e2.msg : "injected fault");
+                return;
+        }
+        for (size_t i = 0; i < n; i++)
+                for (size_t k = 0; b[i].j && k < b[i].j->n; k++)
+                        if (strcmp(b[i].j->e[k].kind, "nft") == 0)
+                                b[i].done[k] = true;
+}
+
+/* Every network's bridge (checked to be the one vnet made, as undo_bridge does) into one
+ * unused link group, then one delete of that group. */
+static void batch_bridges(struct vn_ctx *ctx, struct vn_nl *nl, struct batch_net *b, size_t n)
+{
+        struct vn_error e2 = {0};
+        uint32_t group;
+        size_t grouped = 0;
+
+        if (vn_link_group_unused(nl, (uint32_t)getpid(), &group, &e2) < 0)
+                return;
+        for (size_t i = 0; i < n; i++)
+                for (size_t k = 0; b[i].j && k < b[i].j->n; k++) {
+                        const struct vn_journal_entry *e = &b[i].j->e[k];
+                        struct vn_link_info li;
+                        uint8_t mac[6];
+
+                        if (strcmp(e->kind, "bridge") != 0 || e->n_args < 2)
+                                continue;
+                        if (vn_link_get(nl, e->args[0], &li, &e2) == -ENODEV) {
+                                b[i].done[k] = true;
+                                continue;
+                        }
+                        if (strcmp(li.kind, "bridge") != 0 || vn_mac_parse(e->args[1], mac) < 0 ||
+                            memcmp(mac, li.mac, 6) != 0)
+                                continue; /* its own undo says why it is left alone */
+                        if (vn_link_set_group(nl, e->args[0], group, &e2) == 0)
+                                grouped++;
+                }
+        if (!grouped)
+                return;
+        if (vn_fault_point("destroy-all-links") < 0 || vn_link_delete_group(nl, group, &e2) < 0) {
+                vn_ctx_log(ctx, "batch link delete failed (%s): network by network",
+                           e2.msg[0] ? e2.msg : "injected fault");
+                return;
+        }
+        /* what is gone now is done; a bridge that was not grouped still exists */
+        for (size_t i = 0; i < n; i++)
+                for (size_t k = 0; b[i].j && k < b[i].j->n; k++)
+                        if (strcmp(b[i].j->e[k].kind, "bridge") == 0 &&
+                            vn_link_index(nl, b[i].j->e[k].args[0]) < 0)
+                                b[i].done[k] = true;
+}
+
+int vn_engine_destroy_batch(struct vn_ctx *ctx, char **names, size_t n, int *results,
+                            struct vn_error *errs)
+{
+        _cleanup_nl_ struct vn_nl *nl = NULL;
+        struct batch_net *b;
+        int r, failed = 0;
+
+        r = vn_nl_open(&nl, &errs[0]);
+        if (r < 0) {
+                for (size_t i = 0; i < n; i++) {
+                        results[i] = r;
+                        if (i)
+                                errs[i] = errs[0];
+                }
+                return r;
+        }
+        b = calloc(n ? n : 1, sizeof(*b));
+        if (!b)
+                return -ENOMEM;
+        /* 1. each network's journal, and the features' cleanups (guest ports) */
+        for (size_t i = 0; i < n; i++) {
+                _cleanup_free_ char *jpath = vn_path_run_file(ctx, names[i], "journal");
+                struct vn_error jerr = {0};
+
+                b[i].name = names[i];
+                results[i] = 0;
+                if (!jpath || vn_journal_load(jpath, &b[i].j, &jerr) < 0 ||
+                    !(b[i].done = calloc(b[i].j->n + 1, sizeof(bool)))) {
+                        vn_journal_free(b[i].j);
+                        b[i].j = NULL;
+                        b[i].individual = true;
+                        continue;
+                }
+                if ((r = before_destroy(ctx, nl, names[i], &errs[i])) < 0) {
+                        results[i] = r;
+                        vn_journal_free(b[i].j);
+                        b[i].j = NULL;
+                }
+        }
+        /* 2. what batches: dnsmasq signals, one nft transaction, one link-group delete */
+        vn_ctx_log(ctx, "batch: %zu networks", n);
+        batch_signal_dnsmasq(b, n);
+        batch_nft(ctx, b, n);
+        vn_ctx_log(ctx, "batch: firewall");
+        batch_bridges(ctx, nl, b, n);
+        vn_ctx_log(ctx, "batch: links");
+        /* 3. the rest of each journal, backwards, as a single destroy would; the journal and
+         * state dir go only when everything is undone, so a crash anywhere above leaves
+         * journals that `vnet destroy` replays (every undo tolerates what is already gone) */
+        for (size_t i = 0; i < n; i++) {
+                _cleanup_free_ char *dir = vn_path_run(ctx, names[i]);
+
+                if (results[i] < 0)
+                        goto next;
+                if (b[i].individual) {
+                        results[i] = destroy_locked(ctx, nl, names[i], true, &errs[i]);
+                        goto next;
+                }
+                for (size_t k = b[i].j->n; k-- > 0;) {
+                        if (b[i].done[k])
+                                continue;
+                        r = undo_entry(ctx, nl, &b[i].j->e[k], &errs[i]);
+                        if (r < 0 && results[i] == 0)
+                                results[i] = r;
+                }
+                if (results[i] == 0 && (r = dir ? rm_rf_dir(dir) : -ENOMEM) < 0)
+                        results[i] = vn_err(&errs[i], r, "cannot remove '%s': %s",
+                                            dir ? dir : names[i], strerror(-r));
+        next:
+                if (results[i] < 0)
+                        failed++;
+                vn_journal_free(b[i].j);
+                free(b[i].done);
+        }
+        free(b);
+        vn_fw_table_gc(ctx);
+        vn_ctx_log(ctx, "batch: done, %d failed", failed);
+        return failed ? -EIO : 0;
+}
+
 /* ---- reconcile ------------------------------------------------------------ */
 
 int vn_engine_reconcile(struct vn_ctx *ctx, const char *name, struct vn_buf *report,

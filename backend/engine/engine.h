@@ -104,6 +104,15 @@ int vn_engine_start(struct vn_ctx *ctx, struct vn_net *net, unsigned flags,
  * negative errno (the journal stays for a retry).
  */
 int vn_engine_destroy(struct vn_ctx *ctx, const char *name, bool quiet, struct vn_error *err);
+/**
+ * vn_engine_destroy_batch: destroy the running networks names[0..n) (each already locked by
+ * the caller) with one nft transaction for all their rules, one link-group delete for all
+ * their bridges and their dnsmasqs signalled together; the rest of each journal is undone as
+ * vn_engine_destroy() does. A network's journal and state dir go only once all of it is
+ * undone. Returns 0, or -EIO when any failed: results[i] (0 or -errno) and errs[i] per network.
+ */
+int vn_engine_destroy_batch(struct vn_ctx *ctx, char **names, size_t n, int *results,
+                            struct vn_error *errs);
 
 /**
  * vn_engine_reconcile: repair a running network (see vn_reconcile in vnet.h), one line per
