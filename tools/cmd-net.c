@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include "cli.h"
+#include "support.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -60,6 +61,17 @@ static int cmd_validate(struct cli *cli, int argc, char **argv)
                         cli_fail(&err, r);
                         failed++;
                         continue;
+                }
+                /* valid libvirt XML that start would refuse: say so, and still exit 0 */
+                {
+                        char *msgs[32];
+                        size_t nu = vn_net_unsupported(net, msgs, 32);
+
+                        for (size_t k = 0; k < nu && k < 32; k++) {
+                                fprintf(stderr, "vnet: warning: %s; start will refuse it\n",
+                                        msgs[k] ? msgs[k] : "out of memory");
+                                free(msgs[k]);
+                        }
                 }
                 if (print) {
                         _cleanup_free_ char *xml = vn_net_format(net, VN_FORMAT_INACTIVE);

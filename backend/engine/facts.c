@@ -11,6 +11,7 @@
 #include "dnsmasq.h"
 #include "fw.h"
 #include "link.h"
+#include "support.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -93,9 +94,13 @@ int vn_plan_for(struct vn_ctx *ctx, const struct vn_net *net, struct vn_plan **o
         _cleanup_free_ struct vn_mac_ip *macs = NULL;
         struct vn_plan_opts opts = {0};
         struct vn_addr ovl_local; /* overlay local-dev resolved: host state for the planner */
+        int r;
 
         if (!run)
                 return vn_err(err, -ENOMEM, "out of memory");
+        /* parsed is not done: what vnet does not realize fails here, before anything exists */
+        if ((r = vn_net_check_support(net, err)) < 0)
+                return r;
         opts.run_dir = run;
         /* forwards naming a guest by MAC: its current DHCP lease */
         vn_leased_macs(ctx, net->name, &macs, &opts.n_macs);

@@ -91,6 +91,19 @@ expect_fail "missing file" 1 "nonexistent.xml" V validate --no-schema "$D/nonexi
 run V validate --no-schema --print "$top_srcdir/examples/nat.xml"
 if [ "$RC" -eq 0 ] && printf '%s\n' "$OUT" | grep -q "^  <forward mode='nat'/>$"; then t_ok "validate --print writes canonical XML"; else t_fail "validate --print writes canonical XML" "$OUT $ERR"; fi
 
+# valid libvirt XML that vnet does not realize: a warning naming the element, exit 0
+f=$(net refused "  <forward mode='nat'/>
+  <domain name='t.test' localOnly='yes' register='yes'/>
+  <ip address='10.9.0.1' prefix='24'/>")
+run V validate --no-schema "$f"
+if [ "$RC" -eq 0 ] && printf '%s\n' "$ERR" | grep -q "^vnet: warning: .*refused.xml:4: network 't': <domain register='yes'>: not supported by vnet (.*); start will refuse it$"; then
+	t_ok "validate warns about an element start refuses, exit 0"
+else
+	t_fail "validate warns about an element start refuses, exit 0" "rc=$RC $ERR"
+fi
+run V validate --no-schema "$top_srcdir/examples/nat.xml"
+[ "$RC" -eq 0 ] && ! printf '%s\n' "$ERR" | grep -q warning && t_ok "validate: no warning for what vnet realizes" || t_fail "validate: no warning for what vnet realizes" "$ERR"
+
 if [ -n "$VNET_CONFORMANCE_DIR" ] && [ -d "$VNET_CONFORMANCE_DIR/libvirt-networkxml2xml" ]; then
 	c="$VNET_CONFORMANCE_DIR/libvirt-networkxml2xml"
 	run V validate --no-schema --print "$c/in/nat-network.xml"

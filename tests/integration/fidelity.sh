@@ -15,7 +15,9 @@
 #    and the upstream server never sees that query (no channel out through DNS);
 #  - a guest with one NIC on each network keeps the NAT default route (IPv4 and IPv6), with
 #    either client and the isolated NIC leased first;
-#  - the NAT network's MTU reaches its guests by DHCP (option 26) with both clients.
+#  - the NAT network's MTU reaches its guests by DHCP (option 26) with both clients;
+#  - a network using an element vnet does not realize (<domain register='yes'>) is defined,
+#    but start fails naming it and creates nothing.
 . "$top_srcdir/tests/cli/lib.sh"
 . "$top_srcdir/tests/integration/lib.sh"
 need_root
@@ -225,5 +227,32 @@ else
 	t_fail "upstream DNS saw the NAT network's query and none from the isolated network" "$(grep query "$T/upstream.log")"
 fi
 
-for n in iso nat; do V destroy "fid-$n" >/dev/null 2>&1; done
+# --- an element vnet does not realize: start fails naming it and creates nothing
+cat >"$R/ref.xml" <<'X'
+<network><name>fid-ref</name><forward mode='nat'/><bridge name='vfi-r' stp='off'/>
+  <domain name='ref.test' localOnly='yes' register='yes'/>
+  <ip address='10.71.5.1' prefix='24'><dhcp><range start='10.71.5.100' end='10.71.5.150'/></dhcp></ip>
+</network>
+X
+nft_before=$(ip netns exec "$H" nft list ruleset | wc -l)
+run V define "$R/ref.xml"
+[ "$RC" -eq 0 ] && t_ok "a network with <domain register='yes'> can be defined" || t_fail "a network with <domain register='yes'> can be defined" "$ERR"
+run V start fid-ref
+if [ "$RC" -eq 1 ] && printf '%s\n' "$ERR" | grep -q "^vnet: error: .*<domain register='yes'>: not supported by vnet (.*systemd-resolved"; then
+	t_ok "start refuses <domain register='yes'>, naming it"
+else
+	t_fail "start refuses <domain register='yes'>, naming it" "rc=$RC $ERR"
+fi
+left=""
+ip -n "$H" link show vfi-r >/dev/null 2>&1 && left="$left bridge"
+[ "$(ip netns exec "$H" nft list ruleset | wc -l)" -eq "$nft_before" ] || left="$left nft-rules"
+ip netns exec "$H" nft list ruleset | grep -q vfi-r && left="$left nft-vfi-r"
+[ -e "$R/run/vnet/fid-ref/journal" ] && left="$left journal"
+pgrep -f "$R/run/vnet/fid-ref/" >/dev/null && left="$left dnsmasq"
+[ -z "$left" ] && t_ok "the refused start created nothing (bridge, rules, journal, dnsmasq)" ||
+	t_fail "the refused start created nothing" "left:$left"
+V list --all 2>/dev/null | grep -q "fid-ref .*inactive" && t_ok "the refused network is listed inactive" ||
+	t_fail "the refused network is listed inactive" "$(V list --all 2>&1)"
+
+for n in iso nat ref; do V destroy "fid-$n" >/dev/null 2>&1; done
 t_done
