@@ -1196,13 +1196,26 @@ static int lab_main(struct lab *L, struct vn_error *err)
         }
         chmod(rep->root, 0755); /* dnsmasq runs as nobody and reads its files here */
         snprintf(L->script, sizeof(L->script), "%s/udhcpc.sh", rep->root);
-        r = write_text(L->script,
-                       "#!/bin/sh\ncase \"$1\" in\nbound|renew)\n"
-                       "  busybox ip addr add \"$ip/${mask:-24}\" dev \"$interface\"\n"
-                       "  [ -n \"$router\" ] && busybox ip route replace default via "
-                       "\"${router%% *}\"\n"
-                       "  echo \"$ip\" > \"$LAB_OUT\" ;;\nesac\nexit 0\n",
-                       0755);
+        {
+                /* An isolated network offers no router; the guest routes through the gateway
+                 * anyway, so that "uplink blocked" is the firewall's doing, not the route's. */
+                char gw[VN_ADDR_STRLEN] = "", *text;
+
+                if (first_v4(L->net))
+                        vn_addr_format(&first_v4(L->net)->address, gw);
+                text = vn_asprintf(
+                        "#!/bin/sh\ncase \"$1\" in\nbound|renew)\n"
+                        "  busybox ip addr add \"$ip/${mask:-24}\" dev \"$interface\"\n"
+                        "  [ -n \"$router\" ] || router='%s'\n"
+                        "  [ -n \"$router\" ] && busybox ip route replace default via "
+                        "\"${router%%%% *}\"\n"
+                        "  echo \"$ip\" > \"$LAB_OUT\" ;;\nesac\nexit 0\n",
+                        gw);
+                if (!text)
+                        return vn_err(err, -ENOMEM, "out of memory");
+                r = write_text(L->script, text, 0755);
+                free(text);
+        }
         if (r < 0)
                 return vn_err(err, r, "cannot write %s", L->script);
         if (o->qemu && (r = guest_image(L, err)) < 0)
