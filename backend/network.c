@@ -10,6 +10,7 @@
 
 #include "dnsmasq.h"
 #include "fw.h"
+#include "hostcheck.h"
 #include "link.h"
 #include "overlay.h"
 #include "port.h"
@@ -215,6 +216,18 @@ int vn_info(struct vn_ctx *ctx, const char *name, struct vn_net_info *out, struc
         }
         if (p->fw_apply && p->fw == VN_FW_NFT)
                 out->fw_present = vn_fw_network_present(p);
+        {
+                char **w = NULL;
+                size_t n = 0;
+
+                if (vn_hostfw_warnings(net, p, &w, &n) == 0) {
+                        for (size_t i = 0; i < n && i < VN_ARRAY_SIZE(out->host_fw_warnings);
+                             i++)
+                                snprintf(out->host_fw_warnings[out->n_host_fw_warnings++],
+                                         sizeof(out->host_fw_warnings[0]), "%s", w[i]);
+                        vn_strv_free(w, n);
+                }
+        }
         return 0;
 }
 

@@ -83,6 +83,14 @@ void vn_destroy_results_free(struct vn_destroy_result *v, size_t n);
  * interrupted start is cleaned up. *report lists each repair (empty: nothing to do). */
 int vn_reconcile(struct vn_ctx *ctx, const char *name, char **report, struct vn_error *err);
 
+/* Which of another firewall table's base chains (nft or iptables-nft, on the input or
+ * forward hook) drops this network's DHCP, DNS or forwarded traffic — vnet's accepts cannot
+ * override them. *out: one line per blocked path ("table inet hostfw chain input (policy
+ * drop) will drop DHCP from virbr0: guests will get no address"), NULL/0 when none. Uses the
+ * running definition when the network is active. Free with vn_strv_free. */
+int vn_fw_warnings(struct vn_ctx *ctx, const char *name, char ***out, size_t *n,
+                   struct vn_error *err);
+
 int vn_dhcp_leases(struct vn_ctx *ctx, const char *name, struct vn_lease_info **out, size_t *n,
                    struct vn_error *err);
 
@@ -95,6 +103,10 @@ struct vn_net_info {
         bool bridge_present;
         unsigned fw_rules;
         char fw_backend[16];
+        /* another table's base chain drops this network's DHCP/DNS/forwarded traffic
+         * (vn_fw_warnings): one line each; none while the network is inactive */
+        char host_fw_warnings[4][512];
+        unsigned n_host_fw_warnings;
 };
 int vn_info(struct vn_ctx *ctx, const char *name, struct vn_net_info *out, struct vn_error *err);
 

@@ -30,6 +30,20 @@ static int print_plan(struct cli *cli, const struct vn_plan *p)
         return EXIT_OK;
 }
 
+/* Another table that drops the network's traffic: vnet cannot override it, only say so. */
+static void print_fw_warnings(struct vn_ctx *ctx, const char *name)
+{
+        struct vn_error ignore = {0};
+        char **w = NULL;
+        size_t n = 0;
+
+        if (vn_fw_warnings(ctx, name, &w, &n, &ignore) < 0)
+                return;
+        for (size_t i = 0; i < n; i++)
+                fprintf(stderr, "vnet: warning: %s\n", w[i]);
+        vn_strv_free(w, n);
+}
+
 static int cmd_start(struct cli *cli, int argc, char **argv)
 {
         const struct cli_cmd *cmd = self("start");
@@ -54,6 +68,7 @@ static int cmd_start(struct cli *cli, int argc, char **argv)
                 printf("{\"name\":\"%s\",\"started\":true,\"ms\":%.2f}\n", name, ms_since(t0));
         else
                 printf("Network %s started\n", name);
+        print_fw_warnings(ctx, name);
         return EXIT_OK;
 }
 
@@ -231,7 +246,7 @@ static int cmd_info(struct cli *cli, int argc, char **argv)
         struct vn_error err = {0};
         struct vn_ctx *ctx;
         char *name, u[37];
-        bool persistent;
+        bool persistent, healthy;
         int r;
 
         if ((r = cli_one(cli, cmd, argc, argv, NULL, "NAME", &name, &ctx)) != EXIT_OK)
@@ -247,6 +262,9 @@ static int cmd_info(struct cli *cli, int argc, char **argv)
                 persistent = dp && access(dp, F_OK) == 0;
         }
         vn_uuid_format(net->uuid, u);
+        healthy = info.state == VN_STATE_ACTIVE && (info.bridge_present || !info.bridge[0]) &&
+                  (info.fw_present || !info.fw_rules || strcmp(info.fw_backend, "nftables")) &&
+                  (info.dnsmasq_running || !info.dnsmasq_pid) && !info.n_host_fw_warnings;
         if (cli->json) {
                 printf("{\"name\":");
                 cli_json_str(stdout, name);
@@ -259,10 +277,18 @@ static int cmd_info(struct cli *cli, int argc, char **argv)
                 cli_json_str(stdout, info.bridge);
                 printf(
                     ",\"bridge_present\":%s,\"dnsmasq_pid\":%ld,\"dnsmasq_running\":%s,"
-                    "\"firewall_backend\":\"%s\",\"firewall_rules\":%u,\"firewall_present\":%s}\n",
+                    "\"firewall_backend\":\"%s\",\"firewall_rules\":%u,\"firewall_present\":%s",
                     info.bridge_present ? "true" : "false", (long)info.dnsmasq_pid,
                     info.dnsmasq_running ? "true" : "false", info.fw_backend, info.fw_rules,
                     info.fw_present ? "true" : "false");
+                printf(",\"healthy\":%s,\"host_firewall_ok\":%s,\"warnings\":[",
+                       healthy ? "true" : "false", info.n_host_fw_warnings ? "false" : "true");
+                for (unsigned i = 0; i < info.n_host_fw_warnings; i++) {
+                        if (i)
+                                putchar(',');
+                        cli_json_str(stdout, info.host_fw_warnings[i]);
+                }
+                printf("]}\n");
                 return EXIT_OK;
         }
         printf("%-16s%s\n", "Name:", name);
@@ -282,6 +308,11 @@ static int cmd_info(struct cli *cli, int argc, char **argv)
                         printf("%-16s%s (pid %ld)\n",
                                "dnsmasq:", info.dnsmasq_running ? "running" : "NOT RUNNING",
                                (long)info.dnsmasq_pid);
+                printf("%-16s%s\n", "Host firewall:",
+                       info.n_host_fw_warnings ? "BLOCKS this network (see below)" : "ok");
+                printf("%-16s%s\n", "Healthy:", healthy ? "yes" : "NO");
+                for (unsigned i = 0; i < info.n_host_fw_warnings; i++)
+                        printf("warning: %s\n", info.host_fw_warnings[i]);
         }
         return EXIT_OK;
 }

@@ -4,9 +4,10 @@
 #   --runtime   only what running vnet needs
 set -euo pipefail
 
-RUNTIME=(dnsmasq-base nftables iptables iproute2 libxml2 libnl-3-200 libnl-route-3-200 libnftables1)
+RUNTIME=(dnsmasq-base nftables iptables iproute2 libxml2 libnl-3-200 libnl-route-3-200 libnftables1
+	libnftnl11 libmnl0)
 BUILD=(gcc make autoconf automake pkg-config libxml2-dev libnl-3-dev libnl-route-3-dev
-	libnftables-dev libcmocka-dev libvirt-dev)
+	libnftables-dev libnftnl-dev libmnl-dev libcmocka-dev libvirt-dev)
 TEST=(busybox-static socat python3 procps libxml2-utils valgrind clang libclang-rt-14-dev libvirt-daemon-system libvirt-clients frr
 	qemu-system-x86 linux-image-amd64
 	# fidelity.sh: a second real DHCP client (Debian's dhclient-script applies routes and MTU)

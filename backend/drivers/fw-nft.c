@@ -126,7 +126,7 @@ int vn_nft_run(const char *batch, bool dry_run, struct vn_error *err)
         return 0;
 }
 
-int vn_nft_query(const char *cmd, char **out, struct vn_error *err)
+static int query(const char *cmd, bool handles, char **out, struct vn_error *err)
 {
         _cleanup_(ctxp) struct nft_ctx *ctx = NULL;
         const char *o;
@@ -137,6 +137,9 @@ int vn_nft_query(const char *cmd, char **out, struct vn_error *err)
         ctx = ctx_new(false);
         if (!ctx)
                 return vn_err(err, -ENOMEM, "nftables: cannot create context");
+        if (handles)
+                nft_ctx_output_set_flags(ctx, nft_ctx_output_get_flags(ctx) |
+                                                  NFT_CTX_OUTPUT_HANDLE);
         if (nft_run_cmd_from_buffer(ctx, cmd) != 0)
                 return nft_fail(err, ctx, cmd);
         o = nft_ctx_get_output_buffer(ctx);
@@ -145,4 +148,14 @@ int vn_nft_query(const char *cmd, char **out, struct vn_error *err)
                 return vn_err(err, -ENOMEM, "nftables: %s", strerror(ENOMEM));
         *out = s;
         return 0;
+}
+
+int vn_nft_query(const char *cmd, char **out, struct vn_error *err)
+{
+        return query(cmd, false, out, err);
+}
+
+int vn_nft_query_handles(const char *cmd, char **out, struct vn_error *err)
+{
+        return query(cmd, true, out, err);
 }

@@ -18,6 +18,8 @@ bool vn_nft_available(void);
 int vn_nft_run(const char *batch, bool dry_run, struct vn_error *err);
 /* Run a command and capture its stdout (e.g. "list table inet vnet"). *out is malloc'd. */
 int vn_nft_query(const char *cmd, char **out, struct vn_error *err);
+/* The same, with each rule's "# handle N" (nft -a). */
+int vn_nft_query_handles(const char *cmd, char **out, struct vn_error *err);
 
 /* ---- iptables fallback (fw-ipt.c) -------------------------------------- */
 
