@@ -479,13 +479,43 @@ static int dom_lookup(virConnectPtr conn, const char *domain, virDomainPtr *out,
         return 0;
 }
 
-/* Does the domain's XML (live or persistent) hold an interface with this MAC? libxml2,
- * not string matching: the MAC could appear in a comment or another device. */
-static int dom_has_mac(virDomainPtr d, bool inactive, const char *mac)
+static bool iface_matches(xmlNodePtr i, const char *mac, const char *ifname)
+{
+        bool mac_ok = false, dev_ok = !ifname || !*ifname;
+
+        for (xmlNodePtr c = i->children; c; c = c->next) {
+                const char *attr;
+                const char *want;
+                xmlChar *a;
+
+                if (c->type != XML_ELEMENT_NODE)
+                        continue;
+                if (xmlStrEqual(c->name, BAD_CAST "mac"))
+                        attr = "address", want = mac;
+                else if (xmlStrEqual(c->name, BAD_CAST "target"))
+                        attr = "dev", want = ifname;
+                else
+                        continue;
+                a = xmlGetProp(c, BAD_CAST attr);
+                if (a && want && strcasecmp((const char *)a, want) == 0) {
+                        if (want == mac)
+                                mac_ok = true;
+                        else
+                                dev_ok = true;
+                }
+                xmlFree(a);
+        }
+        return mac_ok && dev_ok;
+}
+
+/* Does the domain's XML (live or persistent) hold an interface with this MAC (and, when
+ * ifname is given, this target dev: the interface vnet attached, not another NIC that has
+ * the same MAC)? libxml2, not string matching. 1 yes, 0 no, negative on error. */
+static int dom_has_iface(virDomainPtr d, bool inactive, const char *mac, const char *ifname)
 {
         _cleanup_free_ char *xml = virDomainGetXMLDesc(d, inactive ? VIR_DOMAIN_XML_INACTIVE : 0);
+        xmlNodePtr devs = NULL, root;
         xmlDocPtr doc;
-        xmlNodePtr devs = NULL;
         int found = 0;
 
         if (!xml)
@@ -494,23 +524,14 @@ static int dom_has_mac(virDomainPtr d, bool inactive, const char *mac)
                             XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
         if (!doc)
                 return -EIO;
-        for (xmlNodePtr c = xmlDocGetRootElement(doc)->children; c; c = c->next)
+        root = xmlDocGetRootElement(doc);
+        for (xmlNodePtr c = root ? root->children : NULL; c; c = c->next)
                 if (c->type == XML_ELEMENT_NODE && xmlStrEqual(c->name, BAD_CAST "devices"))
                         devs = c;
-        for (xmlNodePtr i = devs ? devs->children : NULL; i && !found; i = i->next) {
-                if (i->type != XML_ELEMENT_NODE || !xmlStrEqual(i->name, BAD_CAST "interface"))
-                        continue;
-                for (xmlNodePtr m = i->children; m; m = m->next) {
-                        xmlChar *a;
-
-                        if (m->type != XML_ELEMENT_NODE || !xmlStrEqual(m->name, BAD_CAST "mac"))
-                                continue;
-                        a = xmlGetProp(m, BAD_CAST "address");
-                        if (a && strcasecmp((const char *)a, mac) == 0)
-                                found = 1;
-                        xmlFree(a);
-                }
-        }
+        for (xmlNodePtr i = devs ? devs->children : NULL; i && !found; i = i->next)
+                if (i->type == XML_ELEMENT_NODE && xmlStrEqual(i->name, BAD_CAST "interface") &&
+                    iface_matches(i, mac, ifname))
+                        found = 1;
         xmlFreeDoc(doc);
         return found;
 }
@@ -551,7 +572,9 @@ static char *iface_xml(const struct vn_attachment *a, bool full)
                            a->mac, a->ifname, a->model);
 }
 
-/* Remove the interface from the domain where it was added; what is already gone is fine. */
+/* Remove the interface from the running domain and from its persistent definition, wherever
+ * it is (the port is about to go: a domain must not keep a NIC without its tap); what is
+ * already gone is fine. */
 static int dom_detach(virDomainPtr d, const struct vn_attachment *a, struct vn_error *err)
 {
         _cleanup_free_ char *xml = iface_xml(a, false);
@@ -561,25 +584,19 @@ static int dom_detach(virDomainPtr d, const struct vn_attachment *a, struct vn_e
                 unsigned flag;
                 const char *where;
         } sides[] = {
-            {a->live && virDomainIsActive(d) == 1, false, VIR_DOMAIN_AFFECT_LIVE, "running"},
-            {a->config && virDomainIsPersistent(d) == 1, true, VIR_DOMAIN_AFFECT_CONFIG,
-             "persistent"},
+            {virDomainIsActive(d) == 1, false, VIR_DOMAIN_AFFECT_LIVE, "running"},
+            {virDomainIsPersistent(d) == 1, true, VIR_DOMAIN_AFFECT_CONFIG, "persistent"},
         };
 
         if (!xml)
                 return vn_err(err, -ENOMEM, "out of memory");
         for (size_t i = 0; i < VN_ARRAY_SIZE(sides); i++) {
-                int has;
-
-                if (!sides[i].want)
-                        continue;
-                has = dom_has_mac(d, sides[i].inactive, a->mac);
-                if (has == 0)
+                if (!sides[i].want || dom_has_iface(d, sides[i].inactive, a->mac, a->ifname) == 0)
                         continue;
                 if (virDomainDetachDeviceFlags(d, xml, sides[i].flag) < 0)
                         return vn_err(err, -EIO,
-                                      "domain '%s': cannot remove interface %s from "
-                                      "its %s definition: %s",
+                                      "domain '%s': cannot remove interface %s from its %s "
+                                      "definition: %s",
                                       a->domain, a->mac, sides[i].where, lv_msg());
         }
         return 0;
@@ -680,7 +697,7 @@ int vn_libvirt_attach(struct vn_ctx *ctx, const struct vn_attach_opts *o, struct
         copy_str(a.model, sizeof(a.model), o->model ? o->model : "virtio");
         copy_str(a.portgroup, sizeof(a.portgroup), o->portgroup);
         copy_str(a.uri, sizeof(a.uri), o->uri);
-        if (dom_has_mac(dom, !a.live, a.mac) == 1)
+        if (dom_has_iface(dom, !a.live, a.mac, NULL) == 1)
                 return vn_err(err, -EEXIST, "domain '%s' already has an interface with MAC %s",
                               a.domain, a.mac);
 

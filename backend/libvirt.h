@@ -97,8 +97,8 @@ int vn_libvirt_attach(struct vn_ctx *ctx, const struct vn_attach_opts *o, struct
 
 /**
  * vn_libvirt_detach: remove the interface with `mac` that vnet attached to `domain` — from
- * the running domain and/or its persistent definition, as it was attached — then its port.
- * -ENOENT when vnet attached no such interface.
+ * the running domain and from its persistent definition, wherever it is (its port is about to
+ * go) — then its port and record. -ENOENT when vnet attached no such interface.
  */
 int vn_libvirt_detach(struct vn_ctx *ctx, const char *uri, const char *domain, const char *mac,
                       struct vn_attachment *out, struct vn_error *err);

@@ -244,8 +244,9 @@ const struct cli_cmd cli_libvirt_cmds[] = {
      "Prints the MAC and port (--json: an object). " NEEDS_LIBVIRT},
     {"detach", cmd_detach, "[--connect URI] DOMAIN MAC",
      "remove a NIC that vnet attach gave a libvirt domain",
-     "Removes the interface with MAC from DOMAIN where `vnet attach` added it (the\n"
-     "running domain and/or its persistent definition; what is already gone is fine),\n"
+     "Removes the interface with MAC that `vnet attach` gave DOMAIN from the running\n"
+     "domain and from its persistent definition, wherever it is (its tap goes too;\n"
+     "what is already gone is fine),\n"
      "then deletes its vnet port and the record. Without --connect, the URI the\n"
      "interface was attached with.\n"
      "\n" CONNECT_HELP "\n" NEEDS_LIBVIRT},

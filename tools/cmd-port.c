@@ -191,6 +191,8 @@ static int cmd_port_list(struct cli *cli, int argc, char **argv)
                                 snprintf(owner, sizeof(owner), "%s, pid %ld",
                                          l[i].owner[0] ? l[i].owner : "process",
                                          (long)l[i].owner_pid);
+                        else if (l[i].persist && l[i].owner[0])
+                                snprintf(owner, sizeof(owner), "%s (persistent)", l[i].owner);
                         else
                                 snprintf(owner, sizeof(owner), "%s",
                                          l[i].persist ? "persistent" : l[i].owner);
