@@ -21,11 +21,6 @@ void vn_import_free(struct vn_import_item *v, size_t n)
 
 /* ---- what vnet realizes differently (pure) ------------------------------------- */
 
-static bool bw_present(const struct vn_bandwidth *b)
-{
-        return b->present && (b->inbound.present || b->outbound.present);
-}
-
 static bool has_dhcp(const struct vn_net *net)
 {
         for (size_t i = 0; i < net->n_ips; i++)
@@ -34,19 +29,8 @@ static bool has_dhcp(const struct vn_net *net)
         return false;
 }
 
-static bool pg_settings(const struct vn_net *net)
-{
-        for (size_t i = 0; i < net->n_portgroups; i++) {
-                const struct vn_portgroup *g = &net->portgroups[i];
-
-                if (bw_present(&g->bandwidth) || g->vlan.present || g->virtualport.present)
-                        return true;
-        }
-        return false;
-}
-
-/* One row per difference: when it applies, and what to say. A feature that starts realizing
- * an element removes its row. */
+/* One row per difference: when it applies, and what to say. Elements vnet does not realize at
+ * all are not here: the plan refuses them (xml/support.c), so import refuses the network. */
 struct note_rule {
         bool (*applies)(const struct vn_net *net, const struct vn_plan *plan);
         const char *text;
@@ -64,34 +48,6 @@ static bool n_mac(const struct vn_net *n, const struct vn_plan *p)
 {
         return p->create_bridge && !n->has_mac;
 }
-static bool n_bw(const struct vn_net *n, const struct vn_plan *p)
-{
-        return bw_present(&n->bandwidth);
-}
-static bool n_vlan(const struct vn_net *n, const struct vn_plan *p)
-{
-        return n->vlan.present;
-}
-static bool n_vport(const struct vn_net *n, const struct vn_plan *p)
-{
-        return n->virtualport.present;
-}
-static bool n_pg(const struct vn_net *n, const struct vn_plan *p)
-{
-        return pg_settings(n);
-}
-static bool n_isol(const struct vn_net *n, const struct vn_plan *p)
-{
-        return n->port_isolated == VN_YES;
-}
-static bool n_zone(const struct vn_net *n, const struct vn_plan *p)
-{
-        return n->bridge.zone != NULL;
-}
-static bool n_trust(const struct vn_net *n, const struct vn_plan *p)
-{
-        return n->trust_guest_rx_filters == VN_YES;
-}
 
 static const struct note_rule note_rules[] = {
     {n_stp, "STP off: libvirt's stp='on' with delay 0 cannot hold on Linux (the kernel's 2 s "
@@ -100,14 +56,6 @@ static const struct note_rule note_rules[] = {
     {n_dhcp, "dnsmasq offers addresses without ping-checking them first (no-ping) and runs as "
              "nobody; static <host> names resolve before the guest's first lease"},
     {n_mac, "bridge MAC derived from the UUID (libvirt picks a random one)"},
-    {n_bw, "<bandwidth> is kept but not applied: vnet shapes no traffic"},
-    {n_vlan, "<vlan> is kept but not applied: vnet tags no traffic"},
-    {n_vport, "<virtualport> is kept but not applied"},
-    {n_pg, "portgroup <bandwidth>/<vlan>/<virtualport> are kept but not applied; vnet attach "
-           "refuses such portgroups"},
-    {n_isol, "<port isolated='yes'> is kept but not applied: ports can reach each other"},
-    {n_zone, "<bridge zone> is kept but the bridge is not put in a firewalld zone"},
-    {n_trust, "trustGuestRxFilters is kept but has no effect on vnet's taps"},
 };
 
 int vn_import_notes(const struct vn_net *net, const struct vn_plan *plan, char ***notes, size_t *n)
