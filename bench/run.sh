@@ -100,10 +100,13 @@ if [ "$libvirt" = 1 ]; then
 	fi
 fi
 
-"$BENCH" --vnet "$VNET" "${virsh[@]}" "${args[@]}"
-rc=$?
+BOUT=$(mktemp_dir)/vnet-bench.out
+"$BENCH" --vnet "$VNET" "${virsh[@]}" "${args[@]}" | tee "$BOUT"
+rc=${PIPESTATUS[0]}
 lvsb_stop
 [ "$rc" -eq 0 ] || exit "$rc"
+# SVG charts of the scale curves (bench/charts.sh; BENCH_CHARTS=DIR, default bench/ of the build)
+bash "$top_srcdir/bench/charts.sh" "$BOUT" "${BENCH_CHARTS:-$top_builddir/bench}"
 
 # ---------------------------------------------------------------- 3. guest boot-to-lease
 [ "$guest" = 1 ] || exit 0

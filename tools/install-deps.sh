@@ -11,7 +11,9 @@ BUILD=(gcc make autoconf automake pkg-config libxml2-dev libnl-3-dev libnl-route
 TEST=(busybox-static socat python3 procps libxml2-utils valgrind clang libclang-rt-14-dev libvirt-daemon-system libvirt-clients frr
 	qemu-system-x86 linux-image-amd64
 	# fidelity.sh: a second real DHCP client (Debian's dhclient-script applies routes and MTU)
-	isc-dhcp-client)
+	isc-dhcp-client
+	# bench/charts.sh: the scale curves of make bench as SVG (bench-smoke checks them)
+	gnuplot-nox)
 
 pkgs=("${RUNTIME[@]}")
 [ "${1:-}" = --runtime ] || pkgs+=("${BUILD[@]}" "${TEST[@]}")

@@ -16,13 +16,13 @@ printf '#!/bin/sh\nexit 0\n' >"$D/fake-virsh"
 chmod 755 "$D/fake-virsh"
 before=$(pgrep -fc '/tmp/vnet-bench\.')
 
-run env BENCH="$BENCH" bash "$top_srcdir/bench/run.sh" --no-libvirt --no-guest --reps 2 \
+run env BENCH="$BENCH" BENCH_CHARTS="$D/charts" bash "$top_srcdir/bench/run.sh" --no-libvirt --no-guest --reps 2 \
 	--modes nat,isolated,bridge --scale 1,2 --libvirt-scale 2 --batch 2 --ports 1 --virsh "$D/fake-virsh"
 [ "$RC" -eq 0 ] && t_ok "bench/run.sh exits 0" || t_fail "bench/run.sh exits 0" "rc=$RC" "$ERR"
 
 num='[0-9]+(\.[0-9]+)?'
 stat="median_ms=$num min_ms=$num max_ms=$num n=[0-9]+"
-bad=$(printf '%s\n' "$OUT" | grep -vE "^#|^(vnet|libvirt|limit) [a-z0-9=_ -]+ $stat\$|^ratio [a-z0-9=_ -]+ [a-z]+/[a-z]+=$num\$|^(vnet|libvirt) scale n=[0-9]+ (rules_on_forward_path_last=[0-9]+|start_total_ms=$num first_ms=$num last_ms=$num|destroy_total_ms=$num)\$|^limit batch n=[0-9]+( [a-z_]+_ms=$num){4}\$|^vnet qemu overhead_ms=-?$num\$|^skip [a-z_ ]+ reason=\".*\"\$")
+bad=$(printf '%s\n' "$OUT" | grep -vE "^#|^(vnet|libvirt|limit) [a-z0-9=_ -]+ $stat\$|^ratio [a-z0-9=_ -]+ [a-z]+/[a-z]+=$num\$|^(vnet|libvirt) scale n=[0-9]+ (rules_on_forward_path_last=[0-9]+|start_total_ms=$num first_ms=$num last_ms=$num|destroy_total_ms=$num|destroy_all_ms=$num per_network_ms=$num networks=[0-9]+)\$|^limit batch n=[0-9]+( [a-z_]+_ms=$num){4}\$|^vnet qemu overhead_ms=-?$num\$|^skip [a-z_ ]+ reason=\".*\"\$|^chart [^ ]+\.svg\$")
 [ -z "$bad" ] && t_ok "every line is a comment, a figure, a ratio or a skip" || t_fail "every line is well-formed" "$bad"
 errs=$(printf '%s\n' "$OUT" | grep 'error=')
 [ -z "$errs" ] && t_ok "no case reports an error" || t_fail "no case reports an error" "$errs"
@@ -33,6 +33,7 @@ for l in "vnet nat start median_ms" "vnet nat destroy median_ms" "vnet isolated 
 	"ratio nat start libvirt/vnet=" "ratio nat destroy libvirt/vnet=" "ratio nat start vnet/limit=" \
 	"ratio isolated start libvirt/vnet=" "vnet bridge start median_ms" "ratio bridge destroy libvirt/vnet=" \
 	"vnet scale n=2 start_each median_ms" "vnet scale n=2 start_total_ms" "vnet scale n=2 destroy_total_ms" \
+	"vnet scale n=2 destroy_all_ms=" \
 	"vnet scale n=2 rules_on_forward_path_last=" "libvirt scale n=2 start_total_ms" \
 	"ratio scale n=2 start_total libvirt/vnet=" "limit batch n=2 links_delete_each_total_ms" \
 	"vnet ports tap n=1 add_each" "vnet ports netns-veth n=1 del_each" "vnet ports macvtap n=1 add_each" \
@@ -42,6 +43,19 @@ done
 has "vnet nat start $stat" && printf '%s\n' "$OUT" | grep -q '^vnet nat start .* n=2$' &&
 	t_ok "--reps 2: n=2" || t_fail "--reps 2: n=2" "$(printf '%s\n' "$OUT" | grep '^vnet nat start')"
 has "libvirt scale n=1 " && t_fail "libvirt runs only at --libvirt-scale sizes" || t_ok "libvirt runs only at --libvirt-scale sizes"
+# the scale charts (bench/charts.sh), as SVG with one curve per series
+if command -v gnuplot >/dev/null 2>&1; then
+	for c in scale-start scale-destroy; do
+		f="$D/charts/$c.svg"
+		if has "chart $f" && grep -q '<svg' "$f" && [ "$(grep -c '<path' "$f")" -ge 3 ]; then
+			t_ok "chart $c.svg written, with its curves"
+		else
+			t_fail "chart $c.svg written, with its curves" "$(printf '%s\n' "$OUT" | grep chart)"
+		fi
+	done
+else
+	t_skip "scale charts" "gnuplot is not installed"
+fi
 has "vnet guest|skip guest" && t_fail "--no-guest: no guest figure" || t_ok "--no-guest: no guest figure"
 
 # nothing left: no process of a bench root, no bench root
