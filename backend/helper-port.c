@@ -72,7 +72,7 @@ int vn_helper_net_of_bridge(const char *run_dir, const char *bridge, bool strict
                 if (!name_ok(de->d_name, VN_HELPER_NAME_MAX) || strcmp(de->d_name, "locks") == 0)
                         continue;
                 if (read_record(dirfd(d), de->d_name, strict, br) == 0 && strcmp(br, bridge) == 0) {
-                        snprintf(name, VN_HELPER_NAME_MAX + 1, "%s", de->d_name);
+                        memcpy(name, de->d_name, strlen(de->d_name) + 1); /* name_ok: <= 64 */
                         r = 0;
                 }
         }
