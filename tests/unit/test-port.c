@@ -181,6 +181,7 @@ static void test_acl(void **state)
                 char cwd[512];
 
                 free(write_acl("rel-inc.conf", "allow br7\n", 0644));
+                free(ww);
                 ww = write_acl("rel.conf", "include rel-inc.conf\n", 0644);
                 assert_non_null(getcwd(cwd, sizeof(cwd)));
                 assert_int_equal(chdir(dir), 0); /* where the relative include would resolve */
