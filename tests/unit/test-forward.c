@@ -15,8 +15,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "forward.h"
-#include "hook.h"
+#include "hookdata.h"
 #include "net.h"
 #include "plan.h"
 
