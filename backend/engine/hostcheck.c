@@ -7,8 +7,6 @@
  */
 #include "config.h"
 
-#include "vnet.h"
-
 #include "hostcheck.h"
 #include "hostfw.h"
 #include "state.h"
@@ -157,26 +155,5 @@ int vn_hostfw_warnings(const struct vn_net *net, const struct vn_plan *p, char *
         }
         *out = w;
         *n_out = cnt;
-        return 0;
-}
-
-int vn_fw_warnings(struct vn_ctx *ctx, const char *name, char ***out, size_t *n,
-                   struct vn_error *err)
-{
-        _cleanup_net_ struct vn_net *net = NULL;
-        _cleanup_plan_ struct vn_plan *p = NULL;
-        int r;
-
-        *out = NULL;
-        *n = 0;
-        r = vn_get_net(ctx, name, false, &net, err);
-        if (r < 0)
-                return r;
-        r = vn_plan_for(ctx, net, &p, err);
-        if (r < 0)
-                return r;
-        r = vn_hostfw_warnings(net, p, out, n);
-        if (r < 0)
-                return vn_err(err, r, "out of memory");
         return 0;
 }
