@@ -5,6 +5,7 @@
 #ifndef VNET_VNET_H
 #define VNET_VNET_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <sys/types.h>
 
@@ -90,6 +91,20 @@ int vn_reconcile(struct vn_ctx *ctx, const char *name, char **report, struct vn_
  * running definition when the network is active. Free with vn_strv_free. */
 int vn_fw_warnings(struct vn_ctx *ctx, const char *name, char ***out, size_t *n,
                    struct vn_error *err);
+
+/* vnet watch (watch.c): until *stop, keep every running network of the root as planned —
+ * after nftables ruleset changes, link/address changes and a dnsmasq's exit (debounced:
+ * a pass debounce_ms after the last event of a burst, at most 3 * debounce_ms after its
+ * first), and every interval_ms (0: never) — through vn_reconcile. Each repair (and each
+ * error) is one line to report(). Returns when *stop is set (a signal), or -errno. */
+struct vn_watch_opts {
+        unsigned debounce_ms; /* 0: 100 */
+        unsigned interval_ms;
+        void (*report)(const char *line, void *data);
+        void *data;
+        volatile sig_atomic_t *stop;
+};
+int vn_watch(struct vn_ctx *ctx, const struct vn_watch_opts *o, struct vn_error *err);
 
 int vn_dhcp_leases(struct vn_ctx *ctx, const char *name, struct vn_lease_info **out, size_t *n,
                    struct vn_error *err);

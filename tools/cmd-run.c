@@ -8,6 +8,8 @@
 #include "libvirt.h"
 
 #include <errno.h>
+#include <unistd.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -471,6 +473,83 @@ static int cmd_reconcile(struct cli *cli, int argc, char **argv)
         return failed ? EXIT_USER : EXIT_OK;
 }
 
+static volatile sig_atomic_t watch_stop;
+
+static void watch_signal(int sig)
+{
+        (void)sig;
+        watch_stop = 1;
+}
+
+static void watch_report(const char *line, void *data)
+{
+        struct cli *cli = data;
+        char ts[32];
+        time_t t = time(NULL);
+        struct tm tm;
+
+        strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
+        if (cli->json) {
+                printf("{\"time\":\"%s\",\"event\":", ts);
+                cli_json_str(stdout, line);
+                printf("}\n");
+        } else {
+                printf("%s %s\n", ts, line);
+        }
+        fflush(stdout);
+}
+
+static int cmd_watch(struct cli *cli, int argc, char **argv)
+{
+        const struct cli_cmd *cmd = self("watch");
+        struct vn_watch_opts o = {.report = watch_report, .data = cli, .stop = &watch_stop};
+        struct sigaction sa = {.sa_handler = watch_signal};
+        struct vn_error err = {0};
+        const char *interval = NULL, *debounce = NULL;
+        struct vn_ctx *ctx;
+        char *pos[1];
+        int np, r;
+
+        const struct cli_opt opts[] = {
+            {"--interval", true, &interval, NULL}, {"--debounce", true, &debounce, NULL}, {0}};
+        np = cli_parse_opts(cmd, argc, argv, opts, pos, 0);
+        if (np < 0)
+                return EXIT_USAGE;
+        o.interval_ms = 10000;
+        if (interval) {
+                char *end;
+                double v = strtod(interval, &end);
+
+                if (*end || end == interval || v < 0 || v > 86400)
+                        return cli_usage(cmd, "--interval: seconds (0 to 86400, 0: off)");
+                o.interval_ms = (unsigned)(v * 1000);
+        }
+        if (debounce) {
+                char *end;
+                long v = strtol(debounce, &end, 10);
+
+                if (*end || end == debounce || v < 1 || v > 300)
+                        return cli_usage(cmd, "--debounce: milliseconds (1 to 300)");
+                o.debounce_ms = (unsigned)v;
+        }
+        ctx = cli_ctx(cli, &err);
+        if (!ctx)
+                return cli_fail(&err, -EINVAL);
+        sigemptyset(&sa.sa_mask);
+        sigaction(SIGTERM, &sa, NULL);
+        sigaction(SIGINT, &sa, NULL);
+        sigaction(SIGHUP, &sa, NULL);
+        if (!cli->json) {
+                printf("vnet watch: watching the networks under %s (pid %ld)\n", ctx->run_dir,
+                       (long)getpid());
+                fflush(stdout);
+        }
+        r = vn_watch(ctx, &o, &err);
+        if (r < 0)
+                return cli_fail(&err, r);
+        return EXIT_OK;
+}
+
 const struct cli_cmd cli_run_cmds[] = {
     {"start", cmd_start, "[--dry-run] NAME", "start a defined network",
      "Creates the network NAME on this host: for nat, route, open and isolated\n"
@@ -512,9 +591,29 @@ const struct cli_cmd cli_run_cmds[] = {
      "Lists the leases dnsmasq granted on NAME, as `virsh net-dhcp-leases`.\n"},
     {"reconcile", cmd_reconcile, "NAME | --all", "repair a running network that drifted",
      "Compares a running network with what start made and repairs the difference:\n"
-     "firewall rules someone flushed are re-applied (one transaction), a dnsmasq\n"
-     "that died is restarted, a missing bridge restarts the network, and a start\n"
-     "that died halfway is cleaned up. Prints each repair, or 'in order'.\n"},
+     "firewall rules someone flushed are re-applied (one transaction), the bridge's\n"
+     "addresses are re-added and the bridge set up, the tagged iptables accepts are\n"
+     "re-added where FORWARD or INPUT now has policy DROP (a host firewall reload),\n"
+     "a dnsmasq that died is restarted, a missing bridge restarts the network, and a\n"
+     "start that died halfway is cleaned up. Prints each repair, or 'in order'.\n"},
+    {"watch", cmd_watch, "[--interval SECONDS] [--debounce MS]",
+     "repair running networks as soon as the host changes under them",
+     "Runs in the foreground (vnet-watch.service runs it) and keeps every running\n"
+     "network under the root as start made it. It listens for nftables ruleset\n"
+     "changes (nfnetlink: `nft flush ruleset`, `systemctl restart nftables`, a\n"
+     "firewall reload), link and address changes (rtnetlink) and the exit of a\n"
+     "network's dnsmasq (pidfd), and then runs for each running network what\n"
+     "`vnet reconcile` runs. Events are debounced: a pass runs MS milliseconds\n"
+     "after the last event of a burst (default 100) and at most 3*MS after its\n"
+     "first, so a restored guest connection needs well under a second. A pass also\n"
+     "runs at start and every --interval seconds (default 10, 0: off) for what no\n"
+     "event reports. Each repair is printed as one line with a UTC timestamp\n"
+     "(--json: one {\"time\",\"event\"} object per line). SIGTERM, SIGINT or SIGHUP\n"
+     "stop it; a repair it interrupts is finished first.\n"
+     "\n"
+     "Options:\n"
+     "  --interval SECONDS  periodic pass (default 10; 0: only on events)\n"
+     "  --debounce MS       quiet time after an event before the pass (default 100)\n"},
     {"autostart-all", cmd_autostart_all, "", "start every network marked autostart",
      "What the boot-time service runs. Starts each autostart network that is not\n"
      "active; one failure does not stop the others (exit 1 if any failed).\n"},

@@ -539,6 +539,79 @@ static int journal_add_words(struct vn_journal *j, const char *kind, const char 
                               w[18], w[19], w[20], w[21], w[22], w[23], NULL);
 }
 
+/* Is this compat line (tab-separated words) already in the journal? */
+static bool compat_journaled(const struct vn_journal *j, const char *line)
+{
+        for (size_t i = 0; j && i < j->n; i++) {
+                const struct vn_journal_entry *e = &j->e[i];
+                const char *s = line;
+                size_t k;
+
+                if (strcmp(e->kind, "compat") != 0)
+                        continue;
+                for (k = 0; k < e->n_args; k++) {
+                        size_t len = strlen(e->args[k]);
+
+                        if (strncmp(s, e->args[k], len) != 0 || (s[len] != '\t' && s[len]))
+                                break;
+                        s += len + (s[len] ? 1 : 0);
+                }
+                if (k == e->n_args && !*s)
+                        return true;
+        }
+        return false;
+}
+
+/* The tagged accepts for each iptables chain (FORWARD, INPUT) whose policy is DROP now.
+ * check: first ask iptables whether the rule is there (-C) and add only what is missing,
+ * journaling only what the journal does not record yet (reconcile after a host firewall
+ * reload); *added counts what was added. */
+static int compat_ensure(struct run *R, bool check, unsigned *added, struct vn_error *err)
+{
+        const struct vn_plan *p = R->p;
+        bool drops_fwd = ipt_chain_drops("FORWARD"), drops_inp = ipt_chain_drops("INPUT");
+        int r;
+
+        for (size_t i = 0; i < p->n_compat; i++) {
+                _cleanup_free_ char *line = strdup(p->compat_add[i]);
+                const char *argv[32];
+                char *save = NULL, chain[32];
+                size_t n = 0;
+                int st;
+
+                compat_chain(p->compat_add[i], chain, sizeof(chain));
+                if (!(strcmp(chain, "FORWARD") == 0 ? drops_fwd
+                      : strcmp(chain, "INPUT") == 0 ? drops_inp
+                                                    : false))
+                        continue;
+                if (!line)
+                        return vn_err(err, -ENOMEM, "out of memory");
+                for (char *t = strtok_r(line, "\t", &save); t && n + 1 < 32;
+                     t = strtok_r(NULL, "\t", &save))
+                        argv[n++] = t;
+                argv[n] = NULL;
+                if (check) {
+                        argv[0] = "-C";
+                        if (vn_ipt_exec(false, argv, NULL) == 0)
+                                continue; /* in place */
+                        argv[0] = "-I";
+                }
+                /* journal the argv words; undo turns -I into -D */
+                if (!check || !compat_journaled(R->j, p->compat_add[i])) {
+                        r = journal_add_words(R->j, "compat", p->compat_add[i]);
+                        if (r < 0)
+                                return vn_err(err, r, "journal: cannot record compat rule");
+                }
+                st = vn_ipt_exec(false, argv, NULL);
+                if (st != 0)
+                        return vn_err(err, st < 0 ? st : -EIO, "iptables %s: failed (exit %d)",
+                                      p->compat_add[i], st);
+                if (added)
+                        (*added)++;
+        }
+        return 0;
+}
+
 static int do_firewall(struct run *R, struct vn_error *err)
 {
         const struct vn_plan *p = R->p;
@@ -577,39 +650,9 @@ static int do_firewall(struct run *R, struct vn_error *err)
                 vn_err_prefix(err, "firewall transaction");
                 return r;
         }
-        if (p->n_compat) {
-                bool drops_fwd = ipt_chain_drops("FORWARD"), drops_inp = ipt_chain_drops("INPUT");
-
-                if (drops_fwd || drops_inp)
-                        STEP(R, "firewall-compat");
-                for (size_t i = 0; i < p->n_compat; i++) {
-                        _cleanup_free_ char *line = strdup(p->compat_add[i]);
-                        const char *argv[32];
-                        char *save = NULL, chain[32];
-                        size_t n = 0;
-                        int st;
-
-                        compat_chain(p->compat_add[i], chain, sizeof(chain));
-                        if (!(strcmp(chain, "FORWARD") == 0 ? drops_fwd
-                              : strcmp(chain, "INPUT") == 0 ? drops_inp
-                                                            : false))
-                                continue;
-                        if (!line)
-                                return vn_err(err, -ENOMEM, "out of memory");
-                        for (char *t = strtok_r(line, "\t", &save); t && n + 1 < 32;
-                             t = strtok_r(NULL, "\t", &save))
-                                argv[n++] = t;
-                        argv[n] = NULL;
-                        /* journal the argv words; undo turns -I into -D */
-                        r = journal_add_words(R->j, "compat", p->compat_add[i]);
-                        if (r < 0)
-                                return vn_err(err, r, "journal: cannot record compat rule");
-                        st = vn_ipt_exec(false, argv, NULL);
-                        if (st != 0)
-                                return vn_err(err, st < 0 ? st : -EIO,
-                                              "iptables %s: failed (exit %d)", p->compat_add[i],
-                                              st);
-                }
+        if (p->n_compat && (ipt_chain_drops("FORWARD") || ipt_chain_drops("INPUT"))) {
+                STEP(R, "firewall-compat");
+                return compat_ensure(R, false, NULL, err);
         }
         return 0;
 }
@@ -1099,11 +1142,53 @@ int vn_engine_reconcile(struct vn_ctx *ctx, const char *name, struct vn_buf *rep
         R.nl = nl;
         R.p = p;
         R.dir = dir;
+        if (p->create_bridge) {
+                struct vn_link_info li;
+                struct vn_error e2 = {0};
+
+                if (vn_link_get(nl, p->bridge, &li, &e2) == 0 && !li.up) {
+                        r = vn_link_set_up(nl, p->bridge, true, err);
+                        if (r < 0)
+                                return r;
+                        vn_buf_addf(report, "%s: bridge %s was down: set up\n", name, p->bridge);
+                }
+        }
+        for (size_t i = 0; p->create_bridge && i < p->n_addrs; i++) {
+                char a[VN_ADDR_STRLEN];
+
+                /* -EEXIST: in place; anything added was missing (someone flushed it) */
+                r = vn_ifaddr_add(nl, p->bridge, &p->addrs[i].addr, p->addrs[i].prefix,
+                                  p->addrs[i].addr.family == AF_INET6, err);
+                if (r == -EEXIST)
+                        continue;
+                if (r < 0)
+                        return r;
+                vn_buf_addf(report, "%s: address %s/%u was missing on %s: re-added\n", name,
+                            vn_addr_format(&p->addrs[i].addr, a), p->addrs[i].prefix, p->bridge);
+        }
         if (p->fw_apply && p->fw == VN_FW_NFT && !vn_fw_network_present(p)) {
                 r = vn_fw_submit(ctx, p->fw_apply, err);
                 if (r < 0)
                         return r;
                 vn_buf_addf(report, "%s: firewall rules were missing: re-applied\n", name);
+        }
+        if (p->n_compat && (ipt_chain_drops("FORWARD") || ipt_chain_drops("INPUT"))) {
+                unsigned added = 0;
+
+                r = vn_journal_open(jpath, &j, err); /* with the entries it holds */
+                if (r < 0)
+                        return r;
+                R.j = j;
+                r = compat_ensure(&R, true, &added, err);
+                vn_journal_free(j);
+                j = NULL;
+                R.j = NULL;
+                if (r < 0)
+                        return r;
+                if (added)
+                        vn_buf_addf(report,
+                                    "%s: %u tagged iptables accept(s) were missing: re-added\n",
+                                    name, added);
         }
         if (p->dnsmasq) {
                 pid_t pid = vn_dnsmasq_read_pid(p->dnsmasq_pid_path);

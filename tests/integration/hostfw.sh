@@ -122,6 +122,64 @@ printf '%s' "$OUT" | grep -q '"healthy":true,"host_firewall_ok":true' && t_ok "f
 run V destroy default
 end_host
 
+# ---- vnet watch: a flushed ruleset, flushed addresses, a killed dnsmasq, a ufw reload
+new_host
+run V define "$EX/nat.xml"
+run V start default
+orig=$(ip netns exec "$H" nft list table inet vnet)
+ip netns exec "$H" "$VNET" --root "$R" watch --interval 0 >"$R/watch.log" 2>&1 &
+WATCH=$!
+PIDS+=("$WATCH")
+busywait 3000 grep -q 'watching' "$R/watch.log" && t_ok "watch: runs in the foreground" || t_fail "watch: runs in the foreground" "$(cat "$R/watch.log")"
+plug_guest "$H" "$G" virbr0
+a=$(dhcp "$G")
+# seen_nat: the uplink sees the guest as the host's address (NAT); without vnet's rules the
+# guest still gets through (the uplink routes the subnet back) but under its own address
+seen_nat() { [ "$(ip netns exec "$G" socat -T1 - TCP:10.255.0.2:8080,connect-timeout=0.3 </dev/null 2>/dev/null)" = 10.255.0.1 ]; }
+seen_nat && t_ok "watch: NAT guest reaches the outside ($a)" || t_fail "watch: NAT guest reaches the outside" "lease '$a'"
+ip netns exec "$H" nft flush ruleset
+t0=$(date +%s%N)
+if busywait 5000 seen_nat; then
+	ms=$((($(date +%s%N) - t0) / 1000000))
+	[ "$ms" -le 2000 ] && t_ok "watch: NAT back ${ms} ms after nft flush ruleset (bound 2 s)" || t_fail "watch: NAT back within 2 s of nft flush ruleset" "took ${ms} ms"
+else
+	t_fail "watch: NAT back after nft flush ruleset" "$(cat "$R/watch.log")"
+fi
+worst=0
+for i in $(seq 1 20); do
+	ip netns exec "$H" nft flush ruleset
+	t0=$(date +%s%N)
+	busywait 3000 sh -c "ip netns exec $H nft list chain inet vnet vn_virbr0_in >/dev/null 2>&1" || break
+	ms=$((($(date +%s%N) - t0) / 1000000))
+	[ "$ms" -gt "$worst" ] && worst=$ms
+done
+sleep 0.5 # a late pass would add a second copy now
+[ "$(ip netns exec "$H" nft list table inet vnet)" = "$orig" ] && t_ok "watch: after 20 flushes exactly one copy of every rule (worst ${worst} ms)" ||
+	t_fail "watch: after 20 flushes exactly one copy of every rule" "$(diff <(echo "$orig") <(ip netns exec "$H" nft list table inet vnet))"
+[ "$(ip netns exec "$H" nft list tables | wc -l)" -eq 1 ] && t_ok "watch: nothing but vnet's table re-created" || t_fail "watch: nothing but vnet's table re-created" "$(ip netns exec "$H" nft list tables)"
+seen_nat && t_ok "watch: NAT works after 20 flushes" || t_fail "watch: NAT works after 20 flushes"
+ip -n "$H" addr flush dev virbr0
+busywait 2000 sh -c "ip -n $H -4 addr show dev virbr0 | grep -q 'inet 192.168.122.1/24'" && t_ok "watch: flushed bridge address re-added" || t_fail "watch: flushed bridge address re-added" "$(ip -n "$H" addr show dev virbr0)"
+old=$(cat "$R/run/vnet/default/dnsmasq.pid")
+kill -9 "$old"
+busywait 2000 sh -c "p=\$(cat $R/run/vnet/default/dnsmasq.pid 2>/dev/null); [ -n \"\$p\" ] && [ \"\$p\" != $old ] && kill -0 \$p" && t_ok "watch: killed dnsmasq restarted" || t_fail "watch: killed dnsmasq restarted" "$(cat "$R/watch.log")"
+a2=$(dhcp "$G")
+case "$a2" in 192.168.122.*) t_ok "watch: guest leases from the restarted dnsmasq" ;; *) t_fail "watch: guest leases from the restarted dnsmasq" "got '$a2'" ;; esac
+# a ufw-like firewall turned on, then reloaded (its INPUT rules replaced, ours gone)
+H_ipt -P INPUT DROP
+busywait 2000 sh -c "[ \$(ip netns exec $H iptables -S INPUT | grep -c 'vnet:default') -eq 3 ]" && t_ok "watch: INPUT turned DROP: tagged accepts added" || t_fail "watch: INPUT turned DROP: tagged accepts added" "$(H_ipt -S INPUT)"
+H_ipt -F INPUT
+busywait 2000 sh -c "[ \$(ip netns exec $H iptables -S INPUT | grep -c 'vnet:default') -eq 3 ]" && t_ok "watch: ufw reload (INPUT flushed): tagged accepts back, once" || t_fail "watch: ufw reload (INPUT flushed): tagged accepts back, once" "$(H_ipt -S INPUT)"
+ip -n "$G" addr flush dev eth0
+a3=$(dhcp "$G")
+case "$a3" in 192.168.122.*) t_ok "watch: guest leases through the re-added accepts" ;; *) t_fail "watch: guest leases through the re-added accepts" "got '$a3'" ;; esac
+grep -q 'firewall rules were missing: re-applied' "$R/watch.log" && t_ok "watch: each repair logged" || t_fail "watch: each repair logged" "$(cat "$R/watch.log")"
+kill "$WATCH"
+busywait 2000 sh -c "! kill -0 $WATCH 2>/dev/null" && t_ok "watch: SIGTERM stops it" || t_fail "watch: SIGTERM stops it"
+run V destroy default
+[ "$(H_ipt -S | grep -c 'vnet:')" -eq 0 ] && t_ok "watch: destroy removes the accepts watch added" || t_fail "watch: destroy removes the accepts watch added" "$(H_ipt -S)"
+end_host
+
 # ---- a clean host: no accepts of vnet's in iptables at all
 new_host
 run V define "$EX/nat.xml"
