@@ -67,7 +67,7 @@ int vn_define_net(struct vn_ctx *ctx, struct vn_net *net, bool *updated, struct 
         size_t n = 0, n_others = 0;
         const struct vn_net *same = NULL;
         char u1[37], u2[37];
-        int r, lock = -1;
+        int r, dfd, lock = -1, defs_lock = -1;
 
         r = vn_net_check(net, err);
         if (r < 0)
@@ -75,6 +75,13 @@ int vn_define_net(struct vn_ctx *ctx, struct vn_net *net, bool *updated, struct 
         lock = vn_lock(ctx, net->name, err);
         if (lock < 0)
                 return lock;
+        /* the checks against the other definitions (bridge name, uuid, subnets) hold only if
+         * no other define lands between loading them and writing this one */
+        defs_lock = vn_lock(ctx, ".definitions", err);
+        if (defs_lock < 0) {
+                vn_unlock(lock);
+                return defs_lock;
+        }
         r = vn_defs_load(ctx, &defs, &n, &loaderr);
         if (r < 0) {
                 vn_err(err, r, "%s", loaderr.msg);
@@ -138,11 +145,12 @@ int vn_define_net(struct vn_ctx *ctx, struct vn_net *net, bool *updated, struct 
                 r = vn_err(err, -ENOMEM, "out of memory");
                 goto out;
         }
-        r = vn_mkdir_p(ctx->def_dir, 0755);
-        if (r < 0) {
-                vn_err(err, r, "cannot create '%s': %s", ctx->def_dir, strerror(-r));
+        dfd = vn_dir_open(ctx->def_dir, true, 0755, err);
+        if (dfd < 0) {
+                r = vn_err(err, dfd, "cannot create '%s': %s", ctx->def_dir, strerror(-dfd));
                 goto out;
         }
+        close(dfd);
         r = vn_write_file_atomic(path, xml, strlen(xml), 0644);
         if (r < 0) {
                 vn_err(err, r, "cannot write '%s': %s", path, strerror(-r));
@@ -153,6 +161,7 @@ int vn_define_net(struct vn_ctx *ctx, struct vn_net *net, bool *updated, struct 
 out:
         free(others);
         vn_defs_free(defs, n);
+        vn_unlock(defs_lock);
         vn_unlock(lock);
         return r;
 }
@@ -222,9 +231,10 @@ int vn_autostart_set(struct vn_ctx *ctx, const char *name, bool on, struct vn_er
                         return vn_err(err, -errno, "cannot remove '%s': %s", ap, strerror(errno));
                 return 0;
         }
-        r = vn_mkdir_p(ctx->auto_dir, 0755);
+        r = vn_dir_open(ctx->auto_dir, true, 0755, err);
         if (r < 0)
                 return vn_err(err, r, "cannot create '%s': %s", ctx->auto_dir, strerror(-r));
+        close(r);
         if (symlink(path, ap) < 0 && errno != EEXIST)
                 return vn_err(err, -errno, "cannot create '%s': %s", ap, strerror(errno));
         return 0;

@@ -422,10 +422,13 @@ static int others_bgp_peers(struct vn_ctx *ctx, const char *self, struct vn_addr
         return 0;
 }
 
-static int frr_block_path(const struct frr *f, const char *name, char **out)
+/* The block fed to vtysh: in vnet's FRR directory, or, with the system's FRR, in the
+ * network's own state directory (root's) — never in a directory others can write to. */
+static char *frr_block_path(struct vn_ctx *ctx, bool own, const char *dir, const char *name)
 {
-        *out = vn_asprintf("%s/vnet-%s.conf", f->own ? f->dir : "/tmp", name);
-        return *out ? 0 : -ENOMEM;
+        if (own)
+                return vn_asprintf("%s/vnet-%s.conf", dir, name);
+        return vn_path_run_file(ctx, name, "frr-block.conf");
 }
 
 static int frr_add(struct vn_ctx *ctx, struct vn_journal *j, const struct vn_plan *p,
@@ -455,8 +458,8 @@ static int frr_add(struct vn_ctx *ctx, struct vn_journal *j, const struct vn_pla
                 if ((r = frr_own_up(f.dir, err)) < 0)
                         goto out;
         }
-        if ((r = frr_block_path(&f, p->name, &file)) < 0) {
-                vn_err(err, r, "out of memory");
+        if (!(file = frr_block_path(ctx, f.own, f.dir, p->name))) {
+                r = vn_err(err, -ENOMEM, "out of memory");
                 goto out;
         }
         r = frr_vtysh_text(f.dir, file, block, "the network's BGP EVPN configuration", err);
@@ -490,7 +493,7 @@ static int frr_undo(struct vn_ctx *ctx, const struct vn_journal_entry *e, struct
         r = others_bgp_peers(ctx, name, &others, &n_others, &any);
         if (r < 0)
                 goto out;
-        file = vn_asprintf("%s/vnet-%s.conf", own ? dir : "/tmp", name);
+        file = frr_block_path(ctx, own, dir, name);
         if (!file) {
                 r = -ENOMEM;
                 goto out;

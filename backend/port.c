@@ -220,16 +220,19 @@ static int write_record(const char *dir, const struct vn_port *p)
 {
         _cleanup_free_ char *text = port_format(p);
         _cleanup_free_ char *path = vn_asprintf("%s/%s", dir, p->ifname);
-        _cleanup_free_ char *tmp = vn_asprintf("%s/.%s.tmp", dir, p->ifname);
+        _cleanup_free_ char *tmp = vn_asprintf("%s/.%s.tmp.XXXXXX", dir, p->ifname);
         size_t len, off = 0;
         int fd, r = 0;
 
         if (!text || !path || !tmp)
                 return -ENOMEM;
         len = strlen(text);
-        fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+        /* a new file (O_EXCL, unpredictable name), its mode set on the fd */
+        fd = mkostemp(tmp, O_CLOEXEC);
         if (fd < 0)
                 return -errno;
+        if (fchmod(fd, 0644) < 0)
+                r = -errno;
         while (off < len && r == 0) {
                 ssize_t w = write(fd, text + off, len - off);
 

@@ -7,6 +7,7 @@
 #include "util.h"
 #include "addr.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -312,13 +313,18 @@ int vn_write_file_atomic(const char *path, const char *data, size_t len, unsigne
         int fd, r = 0;
         size_t off = 0;
 
-        tmp = vn_asprintf("%s.tmp.%ld", path, (long)getpid());
+        /* mkostemp: O_EXCL with an unpredictable name, so a file planted beside the target
+         * is never opened, and its owner and mode never carry over; the mode is set on the
+         * fd, not by the umask */
+        tmp = vn_asprintf("%s.tmp.XXXXXX", path);
         if (!tmp)
                 return -ENOMEM;
-        fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
+        fd = mkostemp(tmp, O_CLOEXEC);
         if (fd < 0)
                 return -errno;
-        while (off < len) {
+        if (fchmod(fd, mode & 07777) < 0)
+                r = -errno;
+        while (r == 0 && off < len) {
                 ssize_t n = write(fd, data + off, len - off);
 
                 if (n < 0) {
@@ -338,6 +344,195 @@ int vn_write_file_atomic(const char *path, const char *data, size_t len, unsigne
         if (r < 0)
                 unlink(tmp);
         return r;
+}
+
+/* May a directory with this owner and mode be on a path root trusts? Owned by root and not
+ * writable by anyone else, or a root-owned sticky directory (/tmp, a tmpfs /run), where
+ * nobody can rename or remove what another user made in it. */
+static bool dir_trusted(const struct stat *st)
+{
+        if (st->st_uid != 0)
+                return false;
+        return !(st->st_mode & (S_IWGRP | S_IWOTH)) || (st->st_mode & S_ISVTX);
+}
+
+static int untrusted(struct vn_error *err, const char *path, const struct stat *st)
+{
+        if (st->st_uid != 0)
+                return vn_err(err, -EPERM,
+                              "'%s' is owned by uid %u, not root: refusing to keep root's "
+                              "state under it (chown root, or choose another --root)",
+                              path, (unsigned)st->st_uid);
+        return vn_err(err, -EPERM,
+                      "'%s' is writable by group or others (mode %04o): refusing to keep "
+                      "root's state under it (chmod go-w, or choose another --root)",
+                      path, (unsigned)(st->st_mode & 07777));
+}
+
+int vn_dir_open(const char *path, bool create, unsigned mode, struct vn_error *err)
+{
+        _cleanup_free_ char *buf = NULL;
+        bool check = geteuid() == 0;
+        struct stat st;
+        char *p, *next;
+        int fd, nfd;
+
+        if (!path || path[0] != '/')
+                return vn_err(err, -EINVAL, "'%s': not an absolute path", path ? path : "");
+        buf = strdup(path);
+        if (!buf)
+                return vn_err(err, -ENOMEM, "out of memory");
+        fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return vn_err(err, -errno, "cannot open '/': %s", strerror(errno));
+        if (check && (fstat(fd, &st) < 0 || !dir_trusted(&st))) {
+                close(fd);
+                return untrusted(err, "/", &st);
+        }
+        for (p = buf; *p == '/'; p++)
+                ;
+        for (; *p; p = next) {
+                char *end = strchr(p, '/');
+
+                next = end ? end : p + strlen(p);
+                while (*next == '/')
+                        next++;
+                if (end)
+                        *end = '\0';
+                if (strcmp(p, ".") == 0 || strcmp(p, "..") == 0) {
+                        close(fd);
+                        return vn_err(err, -EINVAL, "'%s': '.' and '..' are not allowed in a "
+                                                    "state path", path);
+                }
+                nfd = openat(fd, p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                if (nfd < 0 && errno == ENOENT && create) {
+                        if (mkdirat(fd, p, mode) < 0 && errno != EEXIST) {
+                                int e = errno;
+
+                                close(fd);
+                                return vn_err(err, -e, "cannot create '%s': %s", buf,
+                                              strerror(e));
+                        }
+                        nfd = openat(fd, p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                }
+                if (nfd < 0) {
+                        int e = errno;
+
+                        close(fd);
+                        if (e == ENOENT)
+                                return -ENOENT; /* callers decide whether that is an error */
+                        if (e == ELOOP || e == ENOTDIR)
+                                return vn_err(err, -ENOTDIR,
+                                              "'%s' is not a directory (a symbolic link?): "
+                                              "refusing to follow it",
+                                              buf);
+                        return vn_err(err, -e, "cannot open '%s': %s", buf, strerror(e));
+                }
+                close(fd);
+                fd = nfd;
+                if (check && (fstat(fd, &st) < 0 || !dir_trusted(&st))) {
+                        close(fd);
+                        return untrusted(err, buf, &st);
+                }
+                if (end)
+                        *end = '/';
+        }
+        return fd;
+}
+
+int vn_path_trust(const char *path, struct vn_error *err)
+{
+        _cleanup_free_ char *buf = NULL;
+        struct stat st;
+        size_t n;
+
+        if (geteuid() != 0)
+                return 0;
+        if (!path || path[0] != '/')
+                return vn_err(err, -EINVAL, "'%s': not an absolute path", path ? path : "");
+        buf = strdup(path);
+        if (!buf)
+                return vn_err(err, -ENOMEM, "out of memory");
+        n = strlen(buf);
+        if (lstat("/", &st) < 0 || !dir_trusted(&st))
+                return untrusted(err, "/", &st);
+        /* every further prefix: "/a", "/a/b", ... */
+        for (size_t i = 2; i <= n; i++) {
+                char c = buf[i];
+
+                if ((i < n && c != '/') || buf[i - 1] == '/')
+                        continue;
+                buf[i] = '\0';
+                if (lstat(buf, &st) < 0) {
+                        int e = errno;
+
+                        buf[i] = c;
+                        if (e == ENOENT)
+                                return 0;
+                        return vn_err(err, -e, "cannot inspect '%s': %s", path, strerror(e));
+                }
+                if (S_ISLNK(st.st_mode)) {
+                        if (st.st_uid != 0)
+                                return vn_err(err, -EPERM,
+                                              "'%s' is a symbolic link owned by uid %u: refusing "
+                                              "to follow it as root",
+                                              buf, (unsigned)st.st_uid);
+                } else if (!S_ISDIR(st.st_mode)) {
+                        return vn_err(err, -ENOTDIR, "'%s' is not a directory", buf);
+                } else if (!dir_trusted(&st)) {
+                        return untrusted(err, buf, &st);
+                }
+                buf[i] = c;
+        }
+        return 0;
+}
+
+/* Remove name in dirfd and, when it is a directory, everything below it — never following a
+ * symbolic link: a link is removed, not what it points to. */
+static int rm_tree_at(int parent, const char *name, unsigned depth)
+{
+        DIR *d;
+        struct dirent *de;
+        int fd, r = 0;
+
+        if (unlinkat(parent, name, 0) == 0)
+                return 0;
+        if (errno == ENOENT)
+                return 0;
+        if (errno != EISDIR && errno != EPERM)
+                return -errno;
+        if (depth > 32)
+                return -ELOOP;
+        fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        d = fdopendir(fd);
+        if (!d) {
+                r = -errno;
+                close(fd);
+                return r;
+        }
+        while ((de = readdir(d))) {
+                int r2;
+
+                if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+                        continue;
+                r2 = rm_tree_at(dirfd(d), de->d_name, depth + 1);
+                if (r2 < 0 && r == 0)
+                        r = r2;
+        }
+        closedir(d);
+        if (unlinkat(parent, name, AT_REMOVEDIR) < 0 && errno != ENOENT && r == 0)
+                r = -errno;
+        return r;
+}
+
+int vn_rm_tree_at(int parent, const char *name)
+{
+        if (!name || !*name || strchr(name, '/') || strcmp(name, ".") == 0 ||
+            strcmp(name, "..") == 0)
+                return -EINVAL;
+        return rm_tree_at(parent, name, 0);
 }
 
 int vn_mkdir_p(const char *path, unsigned mode)

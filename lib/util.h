@@ -103,8 +103,21 @@ void vn_unescape_line(char *s);
 
 /* Read a whole file, refusing files larger than max bytes (-EFBIG). */
 int vn_read_file(const char *path, size_t max, char **out, size_t *out_len);
-/* Write data to path atomically: tmp file in the same dir, fsync, rename. */
+/* Write data to path atomically: a new tmp file in the same dir (mkostemp: O_EXCL, its mode
+ * set on the fd), fsync, rename over path (a symlink at path is replaced, never followed). */
 int vn_write_file_atomic(const char *path, const char *data, size_t len, unsigned mode);
+/* Open the directory path (absolute) by walking from "/" with openat(O_NOFOLLOW) at every
+ * component, so no symbolic link on the way is followed; with create, missing components are
+ * made with mode. When the caller is root, every component must be owned by root and not
+ * writable by group or others (a root-owned sticky directory such as /tmp is fine): -EPERM
+ * with a message naming the directory otherwise. Returns an O_CLOEXEC dir fd, -ENOENT (no
+ * message) when a component is missing and !create, or another negative errno with err set. */
+int vn_dir_open(const char *path, bool create, unsigned mode, struct vn_error *err);
+/* When the caller is root: every existing prefix of path is a directory trusted as above, or
+ * a symbolic link owned by root. Missing components are fine. 0 or -EPERM/-ENOTDIR + err. */
+int vn_path_trust(const char *path, struct vn_error *err);
+/* Remove name (in dirfd) and everything below it without following any symbolic link. */
+int vn_rm_tree_at(int parent, const char *name);
 /* mkdir -p with mode for the created components. */
 int vn_mkdir_p(const char *path, unsigned mode);
 

@@ -302,22 +302,19 @@ static int undo_journal(struct vn_ctx *ctx, struct vn_nl *nl, struct vn_journal 
         return first;
 }
 
-static int rm_rf_dir(const char *dir)
+/* Remove a network's state directory ROOT/run/vnet/NAME and what is in it, without following
+ * a symbolic link anywhere: a link planted there is removed, never what it points to. */
+static int rm_run_dir(struct vn_ctx *ctx, const char *name)
 {
-        DIR *d = opendir(dir);
-        struct dirent *de;
+        _cleanup_close_ int pfd = -1;
+        struct vn_error ignore = {0};
 
-        if (!d)
-                return errno == ENOENT ? 0 : -errno;
-        while ((de = readdir(d))) {
-                if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-                        continue;
-                unlinkat(dirfd(d), de->d_name, 0);
-        }
-        closedir(d);
-        if (rmdir(dir) < 0 && errno != ENOENT)
-                return -errno;
-        return 0;
+        pfd = vn_dir_open(ctx->run_dir, false, 0, &ignore);
+        if (pfd == -ENOENT)
+                return 0;
+        if (pfd < 0)
+                return pfd;
+        return vn_rm_tree_at(pfd, name);
 }
 
 /* ---- start ---------------------------------------------------------------- */
@@ -794,12 +791,13 @@ int vn_engine_start(struct vn_ctx *ctx, struct vn_net *net, unsigned flags,
         xml = vn_net_format(net, 0);
         if (!dir || !jpath || !xml)
                 return vn_err(err, -ENOMEM, "out of memory");
-        r = vn_mkdir_p(dir, 0755);
+        r = vn_dir_open(dir, true, 0755, err);
         if (r < 0)
                 return vn_err(err, r, "cannot create '%s': %s", dir, strerror(-r));
+        close(r);
         r = vn_journal_open(jpath, &j, err);
         if (r < 0) {
-                rmdir(dir);
+                rm_run_dir(ctx, net->name);
                 return r;
         }
         R.j = j;
@@ -818,7 +816,7 @@ int vn_engine_start(struct vn_ctx *ctx, struct vn_net *net, unsigned flags,
                 /* roll back; the first error is the one reported */
                 undo_journal(ctx, nl, j, err);
                 vn_journal_free(j);
-                rm_rf_dir(dir);
+                rm_run_dir(ctx, net->name);
                 vn_fw_table_gc(ctx);
                 return r;
         }
@@ -854,17 +852,22 @@ static int destroy_locked(struct vn_ctx *ctx, struct vn_nl *nl, const char *name
 
         if (!dir || !jpath)
                 return vn_err(err, -ENOMEM, "out of memory");
-        r = vn_journal_load(jpath, &j, &jerr);
+        /* the state directory must be a real directory of root's: a symlink planted in its
+         * place is neither followed nor trusted */
+        r = vn_dir_open(dir, false, 0, err);
         if (r == -ENOENT) {
-                struct stat stt;
-
-                if (stat(dir, &stt) < 0) {
-                        if (quiet)
-                                return 0;
-                        return vn_err(err, -ENOENT, "network '%s' is not active", name);
-                }
-                return rm_rf_dir(dir); /* leftovers without a journal: nothing was created */
+                if (quiet)
+                        return 0;
+                return vn_err(err, -ENOENT, "network '%s' is not active", name);
         }
+        if (r < 0) {
+                vn_err_prefix(err, "network '%s': state", name);
+                return r;
+        }
+        close(r);
+        r = vn_journal_load(jpath, &j, &jerr);
+        if (r == -ENOENT)
+                return rm_run_dir(ctx, name); /* leftovers without a journal: nothing was created */
         if (r < 0)
                 return vn_err(err, r, "%s", jerr.msg);
         r = before_destroy(ctx, nl, name, err);
@@ -876,7 +879,7 @@ static int destroy_locked(struct vn_ctx *ctx, struct vn_nl *nl, const char *name
         vn_journal_free(j);
         if (r < 0)
                 return r; /* keep the journal: a retry knows what is left */
-        r = rm_rf_dir(dir);
+        r = rm_run_dir(ctx, name);
         if (r == 0)
                 vn_fw_table_gc(ctx);
         vn_ctx_log(ctx, "network '%s' destroyed", name);
@@ -1027,11 +1030,17 @@ int vn_engine_destroy_batch(struct vn_ctx *ctx, char **names, size_t n, int *res
         /* 1. each network's journal, and the features' cleanups (guest ports) */
         for (size_t i = 0; i < n; i++) {
                 _cleanup_free_ char *jpath = vn_path_run_file(ctx, names[i], "journal");
+                _cleanup_free_ char *dir = vn_path_run(ctx, names[i]);
                 struct vn_error jerr = {0};
+                int dfd;
 
                 b[i].name = names[i];
                 results[i] = 0;
-                if (!jpath || vn_journal_load(jpath, &b[i].j, &jerr) < 0 ||
+                /* a state dir that is not a real directory of root's: destroy_locked says so */
+                dfd = dir ? vn_dir_open(dir, false, 0, &jerr) : -ENOMEM;
+                if (dfd >= 0)
+                        close(dfd);
+                if (dfd < 0 || !jpath || vn_journal_load(jpath, &b[i].j, &jerr) < 0 ||
                     !(b[i].done = calloc(b[i].j->n + 1, sizeof(bool)))) {
                         vn_journal_free(b[i].j);
                         b[i].j = NULL;
@@ -1070,7 +1079,7 @@ int vn_engine_destroy_batch(struct vn_ctx *ctx, char **names, size_t n, int *res
                         if (r < 0 && results[i] == 0)
                                 results[i] = r;
                 }
-                if (results[i] == 0 && (r = dir ? rm_rf_dir(dir) : -ENOMEM) < 0)
+                if (results[i] == 0 && (r = dir ? rm_run_dir(ctx, names[i]) : -ENOMEM) < 0)
                         results[i] = vn_err(&errs[i], r, "cannot remove '%s': %s",
                                             dir ? dir : names[i], strerror(-r));
         next:

@@ -14,25 +14,84 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 
+/* Run as root, vnet must not keep its state where another user can plant a symlink, a journal
+ * or a definition: the root and vnet's directories under it (those that exist) must be
+ * root's. Checked once per command, before anything is read or written. */
+static int ctx_check_root(struct vn_ctx *ctx, struct vn_error *err)
+{
+        const char *root = ctx->root[0] ? ctx->root : "/";
+        _cleanup_free_ char *canon = NULL, *run = NULL, *etc = NULL, *etcv = NULL;
+        const char *dirs[8];
+        size_t n = 0;
+        int r;
+
+        if (geteuid() != 0)
+                return 0;
+        /* the root itself may be reached through root's own symlinks (/var/run -> /run) */
+        r = vn_path_trust(root, err);
+        if (r < 0)
+                return r;
+        canon = realpath(root, NULL);
+        if (canon && strcmp(canon, root) != 0 && strcmp(canon, "/") != 0) {
+                /* from here on, every path is walked without following symlinks */
+                char **paths[] = {&ctx->root, &ctx->def_dir, &ctx->auto_dir, &ctx->run_dir,
+                                  &ctx->lock_dir};
+                size_t rl = strlen(ctx->root);
+
+                for (size_t i = 0; i < VN_ARRAY_SIZE(paths); i++) {
+                        char *np = vn_asprintf("%s%s", canon, *paths[i] + rl);
+
+                        if (!np)
+                                return vn_err(err, -ENOMEM, "out of memory");
+                        free(*paths[i]);
+                        *paths[i] = np;
+                }
+        }
+        run = vn_asprintf("%s/run", ctx->root);
+        etc = vn_asprintf("%s/etc", ctx->root);
+        etcv = vn_asprintf("%s/etc/vnet", ctx->root);
+        if (!run || !etc || !etcv)
+                return vn_err(err, -ENOMEM, "out of memory");
+        dirs[n++] = ctx->root[0] ? ctx->root : "/";
+        dirs[n++] = run;
+        dirs[n++] = ctx->run_dir;
+        dirs[n++] = ctx->lock_dir;
+        dirs[n++] = etc;
+        dirs[n++] = etcv;
+        dirs[n++] = ctx->def_dir;
+        dirs[n++] = ctx->auto_dir;
+        for (size_t i = 0; i < n; i++) {
+                int fd = vn_dir_open(dirs[i], false, 0, err);
+
+                if (fd == -ENOENT)
+                        continue;
+                if (fd < 0)
+                        return fd;
+                close(fd);
+        }
+        return 0;
+}
+
 int vn_ctx_new(const char *root, struct vn_ctx **out, struct vn_error *err)
 {
         struct vn_ctx *ctx;
-        const char *r = root;
+        const char *rp = root;
         size_t len;
+        int r;
 
-        if (!r || !*r)
-                r = getenv("VNET_ROOT");
-        if (!r || !*r)
-                r = "/";
-        if (r[0] != '/')
-                return vn_err(err, -EINVAL, "--root '%s': must be an absolute path", r);
+        if (!rp || !*rp)
+                rp = getenv("VNET_ROOT");
+        if (!rp || !*rp)
+                rp = "/";
+        if (rp[0] != '/')
+                return vn_err(err, -EINVAL, "--root '%s': must be an absolute path", rp);
         /* the root is part of paths written into dnsmasq.conf, nft and iptables input */
-        if (!vn_conf_value_ok(r))
-                return vn_err(err, -EINVAL, "--root '%.200s': %s", r, VN_CONF_VALUE_RULE);
+        if (!vn_conf_value_ok(rp))
+                return vn_err(err, -EINVAL, "--root '%.200s': %s", rp, VN_CONF_VALUE_RULE);
         ctx = calloc(1, sizeof(*ctx));
         if (!ctx)
                 return -ENOMEM;
-        ctx->root = strdup(r);
+        ctx->root = strdup(rp);
         if (!ctx->root)
                 goto oom;
         len = strlen(ctx->root);
@@ -41,9 +100,15 @@ int vn_ctx_new(const char *root, struct vn_ctx **out, struct vn_error *err)
         ctx->def_dir = vn_asprintf("%s/etc/vnet/networks", ctx->root);
         ctx->auto_dir = vn_asprintf("%s/etc/vnet/networks/autostart", ctx->root);
         ctx->run_dir = vn_asprintf("%s/run/vnet", ctx->root);
-        ctx->lock_dir = vn_asprintf("%s/run/vnet/locks", ctx->root);
+        /* network names cannot start with '.': no network's state dir can be the lock dir */
+        ctx->lock_dir = vn_asprintf("%s/run/vnet/.locks", ctx->root);
         if (!ctx->def_dir || !ctx->auto_dir || !ctx->run_dir || !ctx->lock_dir)
                 goto oom;
+        r = ctx_check_root(ctx, err);
+        if (r < 0) {
+                vn_ctx_free(ctx);
+                return r;
+        }
         ctx->lock_timeout_ms = 10000;
         if (getenv("VNET_LOCK_TIMEOUT_MS"))
                 ctx->lock_timeout_ms = (unsigned)strtoul(getenv("VNET_LOCK_TIMEOUT_MS"), NULL, 10);
@@ -101,18 +166,20 @@ char *vn_path_run_file(struct vn_ctx *ctx, const char *name, const char *file)
 
 int vn_lock(struct vn_ctx *ctx, const char *name, struct vn_error *err)
 {
-        _cleanup_free_ char *path = NULL;
+        _cleanup_free_ char *path = NULL, *file = NULL;
+        _cleanup_close_ int dfd = -1;
         uint64_t deadline;
         int fd, r;
 
-        r = vn_mkdir_p(ctx->lock_dir, 0755);
-        if (r < 0)
-                return vn_err(err, r, "cannot create lock directory '%s': %s", ctx->lock_dir,
-                              strerror(-r));
+        dfd = vn_dir_open(ctx->lock_dir, true, 0755, err);
+        if (dfd < 0)
+                return vn_err(err, dfd, "cannot open lock directory '%s': %s", ctx->lock_dir,
+                              strerror(-dfd));
         path = vn_asprintf("%s/%s.lock", ctx->lock_dir, name);
-        if (!path)
+        file = vn_asprintf("%s.lock", name);
+        if (!path || !file)
                 return -ENOMEM;
-        fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+        fd = openat(dfd, file, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600);
         if (fd < 0)
                 return vn_err(err, -errno, "cannot open lock '%s': %s", path, strerror(errno));
         deadline = vn_now_ns() + (uint64_t)ctx->lock_timeout_ms * 1000000ull;
@@ -174,8 +241,6 @@ static int list_dir(const char *dir, const char *suffix, char ***out, size_t *n)
                 } else {
                         struct stat st;
 
-                        if (strcmp(de->d_name, "locks") == 0)
-                                continue;
                         if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
                             !S_ISDIR(st.st_mode))
                                 continue;

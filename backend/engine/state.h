@@ -6,7 +6,7 @@
  *   ROOT/etc/vnet/networks/autostart/NAME  autostart marks (symlinks)
  *   ROOT/run/vnet/NAME/                    runtime state of a running network
  *       journal  net.xml  dnsmasq.conf  dnsmasq.pid  dnsmasq.leases  dhcp-hosts  addn-hosts
- *   ROOT/run/vnet/locks/NAME.lock          flock(2) per network
+ *   ROOT/run/vnet/.locks/NAME.lock         flock(2) per network (no network name starts with ".")
  */
 #ifndef VNET_STATE_H
 #define VNET_STATE_H
@@ -21,7 +21,7 @@ struct vn_ctx {
         char *def_dir;  /* ROOT/etc/vnet/networks */
         char *auto_dir; /* ROOT/etc/vnet/networks/autostart */
         char *run_dir;  /* ROOT/run/vnet */
-        char *lock_dir; /* ROOT/run/vnet/locks */
+        char *lock_dir; /* ROOT/run/vnet/.locks */
         int fw_backend; /* enum vn_fw_backend (plan.h) */
         unsigned lock_timeout_ms;
         int verbose;

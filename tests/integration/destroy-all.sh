@@ -37,7 +37,7 @@ snap() {
 	ip -n "$H" route show
 	ip netns exec "$H" nft list ruleset
 	for p in $(ip netns pids "$H"); do cat "/proc/$p/comm"; done | sort
-	(cd "$R" && find . -path ./run/vnet/locks -prune -o -print | sort)
+	(cd "$R" && find . -path ./run/vnet/.locks -prune -o -print | sort)
 }
 before=$(snap)
 

@@ -43,7 +43,7 @@ snap() {
 	ip netns exec "$H" nft list ruleset
 	ip netns exec "$H" iptables-save | grep -v '^#' | sed -E 's/\[[0-9]+:[0-9]+\]//'
 	for p in $(ip netns pids "$H"); do cat "/proc/$p/comm"; done | sort
-	(cd "$R" && find . -path ./run/vnet/locks -prune -o -print | sort)
+	(cd "$R" && find . -path ./run/vnet/.locks -prune -o -print | sort)
 }
 before=$(snap)
 

@@ -25,7 +25,7 @@ snapshot() {
 	ip -n "$H" -o link show | awk -F': ' '{print $2}' | sort
 	ip netns exec "$H" nft list ruleset
 	ip netns exec "$H" iptables -S 2>/dev/null
-	find "$R" -mindepth 1 ! -path "$R/run/vnet/locks*" ! -path "$R/run/vnet" ! -path "$R/run" 2>/dev/null | sort
+	find "$R" -mindepth 1 ! -path "$R/run/vnet/.locks*" ! -path "$R/run/vnet" ! -path "$R/run" 2>/dev/null | sort
 }
 before=$(snapshot)
 unchanged() { [ "$(snapshot)" = "$before" ]; }

@@ -65,7 +65,7 @@ snap() {
 	ip -n "$G" addr show
 	ip netns exec "$H" nft list ruleset
 	for p in $(ip netns pids "$H"); do cat "/proc/$p/comm"; done | sort
-	(cd "$R" && find . -path ./run/vnet/locks -prune -o -print | sort)
+	(cd "$R" && find . -path ./run/vnet/.locks -prune -o -print | sort)
 }
 # settle SNAP: the bridge loses its carrier a moment after its last port goes (the kernel's
 # linkwatch): wait, bounded, for the namespace to look like SNAP again
