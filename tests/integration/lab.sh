@@ -81,6 +81,31 @@ print("g1 %s leased in %.1f s" % (g1["address"], g1["lease_s"]))
 	pgrep -f "vnet.lab=1" >/dev/null && t_fail "no lab QEMU left running" "$(pgrep -af vnet.lab=1)" || t_ok "no lab QEMU left running"
 fi
 
+# a lab killed outright (SIGKILL, as a test's timeout does) leaves no lab process behind: its
+# uplink listener (a fork of the lab) dies with it
+roots_before=$(ls -d /tmp/vnet-lab.* 2>/dev/null)
+"$VNET" lab --quiet --guests 1 "$top_srcdir/examples/nat.xml" >/dev/null 2>&1 &
+lp=$!
+if busywait 60000 sh -c "ip netns pids vnl-$lp-uplink 2>/dev/null | grep -q ."; then
+	kill -9 "$lp"
+	wait "$lp" 2>/dev/null
+	if busywait 3000 sh -c "! ip netns pids vnl-$lp-uplink 2>/dev/null | grep -q ."; then
+		t_ok "a lab killed with SIGKILL leaves no listener behind"
+	else
+		t_fail "a lab killed with SIGKILL leaves no listener behind" "$(ip netns pids vnl-$lp-uplink | xargs -r ps -o pid,cmd -p)"
+	fi
+else
+	kill -9 "$lp" 2>/dev/null
+	t_fail "a lab killed with SIGKILL leaves no listener behind" "the lab's uplink listener never started"
+fi
+for n in $(ip netns list | awk '{print $1}' | grep "^vnl-$lp-"); do
+	for p in $(ip netns pids "$n"); do kill -9 "$p" 2>/dev/null; done
+	ip netns del "$n"
+done
+for d in $(ls -d /tmp/vnet-lab.* 2>/dev/null); do
+	printf '%s\n' "$roots_before" | grep -qxF "$d" || rm -rf "$d"
+done
+
 expect_fail "lab of a bad file" 1 "nonexistent" "$VNET" lab /nonexistent.xml
 # bounded wait: under load a namespace's deletion can lag the lab's exit
 if busywait 5000 sh -c "[ \$(ip netns list | grep -c '^vnl-') -le $ns_before ]"; then

@@ -310,6 +310,7 @@ static void pick_uplink(struct lab *L)
 /* A TCP listener in the uplink namespace: answers each connection with the address it saw. */
 static int start_listener(struct lab *L, struct vn_error *err)
 {
+        pid_t parent = getpid();
         pid_t pid = fork();
 
         if (pid < 0)
@@ -320,6 +321,11 @@ static int start_listener(struct lab *L, struct vn_error *err)
 
                 int devnull = open("/dev/null", O_RDWR);
 
+                /* without --keep it dies with the lab, however the lab ends (a lab killed by a
+                 * timeout left it accepting forever in a namespace nobody deleted) */
+                if (!L->o->keep &&
+                    (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent))
+                        _exit(0);
                 if (setns(L->up_ns, CLONE_NEWNET) < 0)
                         _exit(1);
                 /* it may outlive us (--keep): hold none of our caller's pipes */
