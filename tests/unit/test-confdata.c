@@ -269,7 +269,8 @@ static void norm_conf(const struct vn_net *net, const char *text, struct lines *
                         break;
                 }
 sort:
-        qsort(out->v, out->n, sizeof(*out->v), cmp_str);
+        if (out->n)
+                qsort(out->v, out->n, sizeof(*out->v), cmp_str);
 }
 
 /* one dhcp-host per line; dnsmasq tells its fields apart by their form */
@@ -289,7 +290,8 @@ static void norm_hosts(const char *text, struct lines *out)
                         vn_buf_addf(&b, "%s%s", i ? "," : "", f[i]);
                 lines_add(out, vn_buf_steal(&b));
         }
-        qsort(out->v, out->n, sizeof(*out->v), cmp_str);
+        if (out->n)
+                qsort(out->v, out->n, sizeof(*out->v), cmp_str);
 }
 
 static struct deliberate *find_deliberate(char side, const char *line)
