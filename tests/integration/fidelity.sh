@@ -15,7 +15,9 @@
 #    and the upstream server never sees that query (no channel out through DNS);
 #  - a guest with one NIC on each network keeps the NAT default route (IPv4 and IPv6), with
 #    either client and the isolated NIC leased first;
-#  - the NAT network's MTU reaches its guests by DHCP (option 26) with both clients;
+#  - the NAT network's MTU reaches its guests by DHCP (option 26) with both clients; its
+#    <forwarder domain port> reaches a server on that port, and localPtr='yes' keeps reverse
+#    lookups of its subnet from going upstream;
 #  - a network using an element vnet does not realize (<domain register='yes'>) is defined,
 #    but start fails naming it and creates nothing.
 . "$top_srcdir/tests/cli/lib.sh"
@@ -36,6 +38,11 @@ ip netns exec "$U" dnsmasq -k -C /dev/null --no-resolv --no-hosts --bind-interfa
 	--listen-address=10.255.0.2 --address=/outside.test/198.51.100.7 --log-queries \
 	--log-facility="$T/upstream.log" --pid-file="$T/upstream.pid" &
 PIDS+=($!)
+# a second one on port 5353 for one domain only, named by a <forwarder port>
+ip netns exec "$U" dnsmasq -k -C /dev/null --no-resolv --no-hosts --bind-interfaces \
+	--listen-address=10.255.0.2 --port=5353 --address=/port.test/198.51.100.8 --log-queries \
+	--log-facility="$T/upstream5353.log" --pid-file="$T/upstream5353.pid" &
+PIDS+=($!)
 # the host namespace's resolver names it: vnet's dnsmasq forwards there unless told not to
 mkdir -p "/etc/netns/$H"
 TMPDIRS+=("/etc/netns/$H")
@@ -53,7 +60,8 @@ X
 cat >"$R/nat.xml" <<'X'
 <network><name>fid-nat</name><forward mode='nat'/><bridge name='vfi-n' stp='off'/>
   <mtu size='1400'/>
-  <ip address='10.71.1.1' prefix='24'><dhcp><range start='10.71.1.100' end='10.71.1.150'/></dhcp></ip>
+  <dns><forwarder domain='port.test' addr='10.255.0.2' port='5353'/></dns>
+  <ip address='10.71.1.1' prefix='24' localPtr='yes'><dhcp><range start='10.71.1.100' end='10.71.1.150'/></dhcp></ip>
   <ip family='ipv6' address='fd71:1::1' prefix='64'/>
 </network>
 X
@@ -188,6 +196,17 @@ nat_guest "$GN2" dhclient
 a=$(resolve "$GN1" nat.outside.test 10.71.1.1)
 [ "$a" = 198.51.100.7 ] && t_ok "NAT: an outside name resolves through the network's DNS (upstream works)" ||
 	t_fail "NAT: an outside name resolves through the network's DNS" "got '$a'"
+# <forwarder domain port>: the query goes to that port (the server on 53 knows no port.test)
+a=$(resolve "$GN1" www.port.test 10.71.1.1)
+[ "$a" = 198.51.100.8 ] && t_ok "NAT: <forwarder domain='port.test' port='5353'> answers (www.port.test = $a)" ||
+	t_fail "NAT: <forwarder port='5353'> is used" "got '$a'; $(grep port.test "$T/upstream.log" "$T/upstream5353.log")"
+# localPtr='yes': reverse lookups of the subnet stay local (no answer, nothing upstream)
+a=$(resolve "$GN1" 10.71.1.77 10.71.1.1)
+if [ -z "$a" ] && ! grep -q "77\.1\.71\.10\.in-addr\.arpa" "$T/upstream.log" "$T/upstream5353.log"; then
+	t_ok "NAT: localPtr='yes' keeps reverse lookups of 10.71.1.0/24 local"
+else
+	t_fail "NAT: localPtr='yes' keeps reverse lookups of 10.71.1.0/24 local" "answer '$a'; $(grep -h in-addr "$T/upstream.log" "$T/upstream5353.log")"
+fi
 # a 1500-byte packet: a guest still at 1500 sends one frame the 1400-byte bridge drops; one
 # that learnt the MTU sends two fragments that pass
 for ns in "$GN1" "$GN2"; do
