@@ -121,6 +121,28 @@ static int cmd_create(struct cli *cli, int argc, char **argv)
         return EXIT_OK;
 }
 
+/* "NAME | --all": exactly one of them, then the context. */
+static int one_or_all(struct cli *cli, const struct cli_cmd *cmd, int argc, char **argv,
+                      char **name, bool *all, struct vn_ctx **ctx)
+{
+        const struct cli_opt opts[] = {{"--all", false, NULL, all}, {0}};
+        struct vn_error err = {0};
+        char *pos[1] = {NULL};
+        int np;
+
+        *all = false;
+        np = cli_parse_opts(cmd, argc, argv, opts, pos, 1);
+        if (np < 0)
+                return EXIT_USAGE;
+        if ((np == 1) == *all)
+                return cli_usage(cmd, "give one NAME or --all");
+        *name = pos[0];
+        *ctx = cli_ctx(cli, &err);
+        if (!*ctx)
+                return cli_fail(&err, -EINVAL);
+        return EXIT_OK;
+}
+
 /* destroy --all: every running network in one batch (vn_destroy_all) */
 static int destroy_all(struct cli *cli, struct vn_ctx *ctx)
 {
@@ -176,22 +198,13 @@ static int cmd_destroy(struct cli *cli, int argc, char **argv)
         size_t n = 0;
         struct vn_ctx *ctx;
         bool all = false;
-        char *pos[1];
         char *name;
-        int np, r;
+        int r;
 
-        const struct cli_opt opts[] = {{"--all", false, NULL, &all}, {0}};
-        np = cli_parse_opts(cmd, argc, argv, opts, pos, 1);
-        if (np < 0)
-                return EXIT_USAGE;
-        if ((np == 1) == all)
-                return cli_usage(cmd, "give one NAME or --all");
-        ctx = cli_ctx(cli, &err);
-        if (!ctx)
-                return cli_fail(&err, -EINVAL);
+        if ((r = one_or_all(cli, cmd, argc, argv, &name, &all, &ctx)) != EXIT_OK)
+                return r;
         if (all)
                 return destroy_all(cli, ctx);
-        name = pos[0];
         /* ports handed to libvirt domains leave the domains first (vn_destroy refuses them) */
         if (vn_net_name_valid(name) && (r = vn_libvirt_detach_net(ctx, name, &n, &err)) < 0)
                 return cli_fail(&err, r);
@@ -415,29 +428,21 @@ static int cmd_autostart_all(struct cli *cli, int argc, char **argv)
 static int cmd_reconcile(struct cli *cli, int argc, char **argv)
 {
         const struct cli_cmd *cmd = self("reconcile");
-        struct vn_error err = {0};
         struct vn_ctx *ctx;
         bool all = false;
-        char *pos[1];
+        char *name = NULL;
         char **names = NULL;
         size_t n = 0;
-        int np, failed = 0, repaired = 0;
+        int r, failed = 0, repaired = 0;
 
-        const struct cli_opt opts[] = {{"--all", false, NULL, &all}, {0}};
-        np = cli_parse_opts(cmd, argc, argv, opts, pos, 1);
-        if (np < 0)
-                return EXIT_USAGE;
-        if ((np == 1) == all)
-                return cli_usage(cmd, "give one NAME or --all");
-        ctx = cli_ctx(cli, &err);
-        if (!ctx)
-                return cli_fail(&err, -EINVAL);
+        if ((r = one_or_all(cli, cmd, argc, argv, &name, &all, &ctx)) != EXIT_OK)
+                return r;
         if (all) {
                 if (vn_running_names(ctx, &names, &n) < 0)
                         return cli_error("cannot list running networks under %s", ctx->run_dir);
         } else {
                 names = calloc(1, sizeof(*names));
-                if (!names || !(names[0] = strdup(pos[0])))
+                if (!names || !(names[0] = strdup(name)))
                         return cli_error("out of memory");
                 n = 1;
         }
@@ -446,8 +451,8 @@ static int cmd_reconcile(struct cli *cli, int argc, char **argv)
         for (size_t i = 0; i < n; i++) {
                 _cleanup_free_ char *report = NULL;
                 struct vn_error e = {0};
-                int r = vn_reconcile(ctx, names[i], &report, &e);
 
+                r = vn_reconcile(ctx, names[i], &report, &e);
                 if (r < 0) {
                         cli_fail(&e, r);
                         failed++;
