@@ -16,9 +16,9 @@ trap 'rm -rf "$d"' EXIT
 
 # field VALUE-NAME LINE...: the number after NAME= in a line
 val() { sed -n "s/.* $1=\([0-9.]*\).*/\1/p"; }
-# series N-FROM-PATTERN: "N VALUE" rows, sorted by N
-series() { # PREFIX METRIC-LINE-SUFFIX FIELD
-	grep -E "^$1 scale n=[0-9]+ $2" "$in" | while read -r l; do
+series() { # PREFIX METRIC FIELD: "N VALUE" rows, sorted by N
+	# a size whose case failed (no repetition: " n=0") has no figure to draw
+	grep -E "^$1 scale n=[0-9]+ $2" "$in" | grep -v ' n=0$' | while read -r l; do
 		n=$(echo "$l" | sed -n 's/.* n=\([0-9]*\) .*/\1/p')
 		v=$(echo "$l" | val "$3")
 		[ -n "$n" ] && [ -n "$v" ] && echo "$n $v"
