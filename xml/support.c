@@ -68,6 +68,12 @@ static bool used_mtm_libvirt(const struct vn_net *n, int *line)
         return n->bridge.mac_table_manager == VN_MTM_LIBVIRT;
 }
 
+static bool used_zone(const struct vn_net *n, int *line)
+{
+        *line = n->bridge.line;
+        return n->bridge.zone != NULL;
+}
+
 static bool used_virtualport(const struct vn_net *n, int *line)
 {
         *line = 0;
@@ -145,7 +151,10 @@ const struct vn_support vn_support_table[] = {
     R("/network/uuid", "identity; the bridge MAC derives from it when <mac> is absent"),
     R("/network/bridge", "the Linux bridge vnet creates (or the host bridge guests join)"),
     R("/network/bridge@name", "bridge name (define assigns virbrN when absent)"),
-    R("/network/bridge@zone", "the bridge is put in this firewalld zone where firewalld runs"),
+    X("/network/bridge@zone",
+      "vnet does not put the bridge in a firewalld zone; its own nftables table admits the "
+      "network's traffic",
+      "<bridge zone>", used_zone),
     R("/network/bridge@stp", "STP on the bridge (only with a forward delay above 0, see "
                              "Differences from libvirt)"),
     R("/network/bridge@delay", "the bridge's forward delay"),

@@ -234,6 +234,9 @@ static const struct {
      "<network><name>s</name><forward mode='nat'/>"
      "<bridge name='vs0' macTableManager='libvirt'/><ip address='10.9.0.1' prefix='24'/>"
      "</network>"},
+    {"<bridge zone>", "<network><name>s</name><forward mode='nat'/>"
+                      "<bridge name='vs0' zone='trusted'/><ip address='10.9.0.1' prefix='24'/>"
+                      "</network>"},
     {"<forward mode='hostdev'>",
      "<network><name>s</name><forward mode='hostdev'><address type='pci' domain='0' "
      "bus='3' slot='0' function='1'/></forward></network>"},
