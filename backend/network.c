@@ -186,6 +186,15 @@ int vn_dhcp_leases(struct vn_ctx *ctx, const char *name, struct vn_lease_info **
         return vn_leases_read(ctx, name, out, n, err);
 }
 
+static unsigned count_lines(const char *s)
+{
+        unsigned n = 0;
+
+        for (; s && *s; s++)
+                n += *s == '\n';
+        return n;
+}
+
 int vn_info(struct vn_ctx *ctx, const char *name, struct vn_net_info *out, struct vn_error *err)
 {
         _cleanup_net_ struct vn_net *net = NULL;
@@ -210,9 +219,18 @@ int vn_info(struct vn_ctx *ctx, const char *name, struct vn_net_info *out, struc
         if (vn_nl_open(&nl, &ignore) == 0 && p->bridge[0])
                 out->bridge_present = vn_link_index(nl, p->bridge) > 0;
         if (p->dnsmasq) {
-                out->dnsmasq_pid = vn_dnsmasq_read_pid(p->dnsmasq_pid_path);
-                out->dnsmasq_running = out->dnsmasq_pid > 0 &&
-                                       vn_dnsmasq_is_ours(out->dnsmasq_pid, p->dnsmasq_conf_path);
+                struct vn_dnsmasq_id id = {0};
+                int h = vn_engine_dnsmasq_health(p, &id, out->dnsmasq_problem,
+                                                 sizeof(out->dnsmasq_problem));
+
+                out->dnsmasq_planned = true;
+                out->dnsmasq_running = h != -ESRCH;
+                out->dnsmasq_pid = out->dnsmasq_running ? id.pid
+                                                        : vn_dnsmasq_read_pid(p->dnsmasq_pid_path);
+                out->dnsmasq_healthy = h == 0;
+                snprintf(out->dnsmasq_user, sizeof(out->dnsmasq_user), "%s", vn_dnsmasq_user());
+                out->dnsmasq_static_hosts = count_lines(p->dnsmasq_hosts);
+                out->dnsmasq_dns_hosts = count_lines(p->dnsmasq_addnhosts);
         }
         if (p->fw_apply && p->fw == VN_FW_NFT)
                 out->fw_present = vn_fw_network_present(p);

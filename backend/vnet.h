@@ -112,8 +112,16 @@ int vn_dhcp_leases(struct vn_ctx *ctx, const char *name, struct vn_lease_info **
 struct vn_net_info {
         enum vn_net_state state;
         char bridge[16];
-        pid_t dnsmasq_pid;    /* 0: none planned */
-        bool dnsmasq_running; /* the recorded pid is our dnsmasq */
+        bool dnsmasq_planned; /* the network has a dnsmasq */
+        pid_t dnsmasq_pid;    /* 0: none planned, or none running and no pid file */
+        bool dnsmasq_running; /* the dnsmasq recorded at start (pid, start time, uid) runs */
+        /* ... and serves the network: as its dedicated user, from the network's
+         * configuration (static hosts, DNS names), able to read every file it names */
+        bool dnsmasq_healthy;
+        char dnsmasq_problem[256]; /* why not, when running but not healthy */
+        char dnsmasq_user[32];
+        unsigned dnsmasq_static_hosts; /* static DHCP hosts and DNS names it serves */
+        unsigned dnsmasq_dns_hosts;
         bool fw_present;      /* the network's nft chains exist */
         bool bridge_present;
         unsigned fw_rules;

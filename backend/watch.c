@@ -80,13 +80,14 @@ static unsigned pass(struct vn_ctx *ctx, const struct vn_watch_opts *o, int *pid
                 free(report);
         }
         for (size_t i = 0; i < n && *n_pidfds < MAX_PIDFDS; i++) {
-                _cleanup_free_ char *pidf = vn_path_run_file(ctx, names[i], "dnsmasq.pid");
-                pid_t pid = pidf ? vn_dnsmasq_read_pid(pidf) : -1;
+                /* the identity root recorded at start, not dnsmasq's own pid file */
+                _cleanup_free_ char *idf = vn_path_run_file(ctx, names[i], "dnsmasq.id");
+                struct vn_dnsmasq_id id = {0};
                 int fd;
 
-                if (pid <= 0)
+                if (!idf || vn_dnsmasq_id_load(idf, &id) < 0 || id.pid <= 0)
                         continue;
-                fd = vn_pidfd_open(pid);
+                fd = vn_pidfd_open(id.pid);
                 if (fd >= 0)
                         pidfds[(*n_pidfds)++] = fd;
         }

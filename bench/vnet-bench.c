@@ -246,12 +246,6 @@ static int limit_setup(struct limit *L)
                 fputs(L->p->dnsmasq_conf, f);
                 fclose(f);
         }
-        f = fopen(L->p->dnsmasq_hosts_path, "w");
-        if (f)
-                fclose(f);
-        f = fopen(L->p->dnsmasq_addnhosts_path, "w");
-        if (f)
-                fclose(f);
         return 0;
 }
 
@@ -261,13 +255,13 @@ static int limit_rep(struct limit *L, double *start_ms, double *destroy_ms)
         struct vn_nl *nl = NULL;
         struct vn_bridge_spec spec = {.name = p->bridge, .mac = p->mac};
         struct vn_error e = {0};
-        pid_t pid = 0;
+        struct vn_dnsmasq_id id = {0};
         uint64_t t0 = vn_now_ns();
 
         if (vn_nl_open(&nl, &e) < 0 || vn_bridge_create(nl, &spec, &e) < 0 ||
             vn_ifaddr_add(nl, p->bridge, &p->addrs[0].addr, p->addrs[0].prefix, false, &e) < 0 ||
             vn_link_set_up(nl, p->bridge, true, &e) < 0 || vn_nft_run(p->fw_apply, false, &e) < 0 ||
-            vn_dnsmasq_start(p->dnsmasq_conf_path, p->dnsmasq_pid_path, &pid, &e) < 0) {
+            vn_dnsmasq_start(p->dnsmasq_conf_path, p->dnsmasq_pid_path, &id, &e) < 0) {
                 printf("limit error=\"%s\"\n", e.msg);
                 if (nl)
                         vn_link_delete(nl, p->bridge, &e);
@@ -276,7 +270,7 @@ static int limit_rep(struct limit *L, double *start_ms, double *destroy_ms)
         }
         *start_ms = (double)(vn_now_ns() - t0) / 1e6;
         t0 = vn_now_ns();
-        vn_dnsmasq_stop(pid, p->dnsmasq_conf_path, &e);
+        vn_dnsmasq_stop(&id, p->dnsmasq_conf_path, &e);
         vn_nft_run(p->fw_remove, false, &e);
         vn_link_delete(nl, p->bridge, &e);
         *destroy_ms = (double)(vn_now_ns() - t0) / 1e6;

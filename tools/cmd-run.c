@@ -279,7 +279,7 @@ static int cmd_info(struct cli *cli, int argc, char **argv)
         vn_uuid_format(net->uuid, u);
         healthy = info.state == VN_STATE_ACTIVE && (info.bridge_present || !info.bridge[0]) &&
                   (info.fw_present || !info.fw_rules || strcmp(info.fw_backend, "nftables")) &&
-                  (info.dnsmasq_running || !info.dnsmasq_pid) && !info.n_host_fw_warnings;
+                  (info.dnsmasq_healthy || !info.dnsmasq_planned) && !info.n_host_fw_warnings;
         if (cli->json) {
                 printf("{\"name\":");
                 cli_json_str(stdout, name);
@@ -292,10 +292,18 @@ static int cmd_info(struct cli *cli, int argc, char **argv)
                 cli_json_str(stdout, info.bridge);
                 printf(
                     ",\"bridge_present\":%s,\"dnsmasq_pid\":%ld,\"dnsmasq_running\":%s,"
-                    "\"firewall_backend\":\"%s\",\"firewall_rules\":%u,\"firewall_present\":%s",
+                    "\"dnsmasq_healthy\":%s,\"firewall_backend\":\"%s\",\"firewall_rules\":%u,"
+                    "\"firewall_present\":%s",
                     info.bridge_present ? "true" : "false", (long)info.dnsmasq_pid,
-                    info.dnsmasq_running ? "true" : "false", info.fw_backend, info.fw_rules,
+                    info.dnsmasq_running ? "true" : "false",
+                    info.dnsmasq_healthy ? "true" : "false", info.fw_backend, info.fw_rules,
                     info.fw_present ? "true" : "false");
+                printf(",\"dnsmasq_problem\":");
+                cli_json_str(stdout, info.dnsmasq_problem);
+                printf(",\"dnsmasq_user\":");
+                cli_json_str(stdout, info.dnsmasq_user);
+                printf(",\"dnsmasq_static_hosts\":%u,\"dnsmasq_dns_hosts\":%u",
+                       info.dnsmasq_static_hosts, info.dnsmasq_dns_hosts);
                 printf(",\"healthy\":%s,\"host_firewall_ok\":%s,\"warnings\":[",
                        healthy ? "true" : "false", info.n_host_fw_warnings ? "false" : "true");
                 for (unsigned i = 0; i < info.n_host_fw_warnings; i++) {
@@ -319,10 +327,19 @@ static int cmd_info(struct cli *cli, int argc, char **argv)
                 printf("%-16s%s\n", "Bridge up:", info.bridge_present ? "yes" : "MISSING");
                 if (info.fw_rules)
                         printf("%-16s%s\n", "Rules in place:", info.fw_present ? "yes" : "MISSING");
-                if (info.dnsmasq_pid || info.dnsmasq_running)
-                        printf("%-16s%s (pid %ld)\n",
-                               "dnsmasq:", info.dnsmasq_running ? "running" : "NOT RUNNING",
-                               (long)info.dnsmasq_pid);
+                if (info.dnsmasq_planned) {
+                        if (!info.dnsmasq_running)
+                                printf("%-16sNOT RUNNING (pid file: %ld)\n", "dnsmasq:",
+                                       (long)info.dnsmasq_pid);
+                        else if (info.dnsmasq_healthy)
+                                printf("%-16srunning (pid %ld, user %s), serving %u static "
+                                       "host(s), %u DNS name line(s)\n",
+                                       "dnsmasq:", (long)info.dnsmasq_pid, info.dnsmasq_user,
+                                       info.dnsmasq_static_hosts, info.dnsmasq_dns_hosts);
+                        else
+                                printf("%-16sNOT HEALTHY (pid %ld): %s\n", "dnsmasq:",
+                                       (long)info.dnsmasq_pid, info.dnsmasq_problem);
+                }
                 printf("%-16s%s\n", "Host firewall:",
                        info.n_host_fw_warnings ? "BLOCKS this network (see below)" : "ok");
                 printf("%-16s%s\n", "Healthy:", healthy ? "yes" : "NO");

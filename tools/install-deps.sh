@@ -4,7 +4,7 @@
 #   --runtime   only what running vnet needs
 set -euo pipefail
 
-RUNTIME=(dnsmasq-base nftables iptables iproute2 libxml2 libnl-3-200 libnl-route-3-200 libnftables1
+RUNTIME=(dnsmasq-base adduser nftables iptables iproute2 libxml2 libnl-3-200 libnl-route-3-200 libnftables1
 	libnftnl11 libmnl0)
 BUILD=(gcc make autoconf automake pkg-config libxml2-dev libnl-3-dev libnl-route-3-dev
 	libnftables-dev libnftnl-dev libmnl-dev libcmocka-dev libvirt-dev)
@@ -37,4 +37,12 @@ if [ ${#missing[@]} -gt 0 ]; then
 		trap 'rm -f /usr/sbin/policy-rc.d' EXIT
 	fi
 	apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+# dnsmasq runs as its own user (vnet(8), "dnsmasq"): Debian's dnsmasq package creates
+# `dnsmasq`, but vnet needs only dnsmasq-base, which does not. Create it as that package does
+# (a system user in group nogroup, no home, no login) — never the daemon or its service.
+if ! getent passwd dnsmasq >/dev/null; then
+	adduser --system --home /var/lib/misc --no-create-home --disabled-password \
+		--gecos dnsmasq --quiet dnsmasq
 fi

@@ -4,8 +4,12 @@
  * dnsmasq daemonizes: the process we fork exits once the daemon has written
  * its pid file and finished start-up, or exits non-zero after printing why
  * it could not start. We capture that text for the error, then trust only a
- * pid whose /proc entry is alive (not a zombie: PID 1 may reap late) and
- * whose command line names our configuration file.
+ * pid whose /proc entry is alive (not a zombie: PID 1 may reap late), whose
+ * executable is the dnsmasq binary and whose command line names our
+ * configuration file. dnsmasq's pid file belongs to the user it drops to, so
+ * after start the process is remembered by pid, start time and uid in a file
+ * of root's, and signals go only through a pidfd of a process that still
+ * matches all three.
  */
 #include "config.h"
 
@@ -14,10 +18,13 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -33,6 +40,13 @@ const char *vn_dnsmasq_path(void)
         const char *p = getenv("VNET_DNSMASQ");
 
         return p && p[0] ? p : DNSMASQ_PATH;
+}
+
+const char *vn_dnsmasq_user(void)
+{
+        const char *u = secure_getenv("VNET_DNSMASQ_USER");
+
+        return u && u[0] ? u : DNSMASQ_USER;
 }
 
 static void sleep_us(unsigned us)
@@ -64,20 +78,77 @@ pid_t vn_dnsmasq_read_pid(const char *pid_path)
         return (pid_t)v;
 }
 
-/* Process state letter from /proc/PID/stat, or 0 when there is no such process. */
-static char proc_state(pid_t pid)
+/* State letter and start time (field 22) from /proc/PID/stat; false when there is no such
+ * process. */
+static bool proc_stat(pid_t pid, char *state, unsigned long long *start)
 {
         _cleanup_free_ char *s = NULL;
-        char path[64], *p;
+        char path[64], *p, *save = NULL;
+        int field = 3;
 
         snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
         if (vn_read_file(path, 4096, &s, NULL) < 0)
-                return 0;
+                return false;
         /* comm may contain ') ': the state follows the last one */
         p = strrchr(s, ')');
         if (!p || p[1] != ' ' || !p[2])
-                return 0;
-        return p[2];
+                return false;
+        *state = p[2];
+        *start = 0;
+        for (char *t = strtok_r(p + 2, " ", &save); t; t = strtok_r(NULL, " ", &save), field++)
+                if (field == 22) {
+                        *start = strtoull(t, NULL, 10);
+                        return true;
+                }
+        return false;
+}
+
+static char proc_state(pid_t pid)
+{
+        unsigned long long start;
+        char st = 0;
+
+        return proc_stat(pid, &st, &start) ? st : 0;
+}
+
+/* The process's uid, when its real, effective, saved and fs uids are all the same. */
+static bool proc_uid(pid_t pid, uid_t *uid)
+{
+        _cleanup_free_ char *s = NULL;
+        char path[64];
+        unsigned long u[4];
+        const char *p;
+
+        snprintf(path, sizeof(path), "/proc/%ld/status", (long)pid);
+        if (vn_read_file(path, 65536, &s, NULL) < 0)
+                return false;
+        p = strstr(s, "\nUid:");
+        if (!p || sscanf(p + 5, "%lu %lu %lu %lu", &u[0], &u[1], &u[2], &u[3]) != 4)
+                return false;
+        if (u[0] != u[1] || u[1] != u[2] || u[2] != u[3])
+                return false;
+        *uid = (uid_t)u[0];
+        return true;
+}
+
+/* Is the process's executable the dnsmasq binary? ("(deleted)": upgraded while running.) */
+static bool proc_exe_is_dnsmasq(pid_t pid)
+{
+        char path[64], exe[PATH_MAX], want[PATH_MAX];
+        const char *suffix = " (deleted)";
+        size_t sl = strlen(suffix);
+        ssize_t n;
+
+        if (!realpath(vn_dnsmasq_path(), want))
+                return false;
+        snprintf(path, sizeof(path), "/proc/%ld/exe", (long)pid);
+        n = readlink(path, exe, sizeof(exe) - 1);
+        if (n <= 0)
+                return false;
+        exe[n] = '\0';
+        if ((size_t)n > sl && strcmp(exe + n - sl, suffix) == 0)
+                exe[n - sl] = '\0';
+        return strcmp(exe, want) == 0;
 }
 
 bool vn_dnsmasq_is_ours(pid_t pid, const char *conf_path)
@@ -90,6 +161,8 @@ bool vn_dnsmasq_is_ours(pid_t pid, const char *conf_path)
                 return false;
         state = proc_state(pid);
         if (state == 0 || state == 'Z' || state == 'X' || state == 'x')
+                return false;
+        if (!proc_exe_is_dnsmasq(pid))
                 return false;
         snprintf(path, sizeof(path), "/proc/%ld/cmdline", (long)pid);
         if (vn_read_file(path, 65536, &cmd, &len) < 0)
@@ -108,6 +181,65 @@ bool vn_dnsmasq_is_ours(pid_t pid, const char *conf_path)
         return false;
 }
 
+/* Fill id from the live process pid. */
+static bool id_of(pid_t pid, struct vn_dnsmasq_id *id)
+{
+        unsigned long long start;
+        char st;
+        uid_t uid;
+
+        if (!proc_stat(pid, &st, &start) || !proc_uid(pid, &uid))
+                return false;
+        id->pid = pid;
+        id->start = start;
+        id->uid = uid;
+        return true;
+}
+
+bool vn_dnsmasq_identify(pid_t pid, const char *conf_path, struct vn_dnsmasq_id *id)
+{
+        return vn_dnsmasq_is_ours(pid, conf_path) && id_of(pid, id);
+}
+
+bool vn_dnsmasq_alive(const struct vn_dnsmasq_id *id, const char *conf_path)
+{
+        struct vn_dnsmasq_id now;
+
+        if (!id || id->pid <= 0 || !vn_dnsmasq_is_ours(id->pid, conf_path))
+                return false;
+        return id_of(id->pid, &now) && now.start == id->start && now.uid == id->uid;
+}
+
+int vn_dnsmasq_id_save(const char *path, const struct vn_dnsmasq_id *id)
+{
+        char buf[96];
+        int n = snprintf(buf, sizeof(buf), "%ld %llu %lu\n", (long)id->pid, id->start,
+                         (unsigned long)id->uid);
+
+        return vn_write_file_atomic(path, buf, (size_t)n, 0600);
+}
+
+int vn_dnsmasq_id_load(const char *path, struct vn_dnsmasq_id *id)
+{
+        _cleanup_free_ char *s = NULL;
+        long pid;
+        unsigned long long start;
+        unsigned long uid;
+        char extra;
+        int r;
+
+        r = vn_read_file(path, 96, &s, NULL);
+        if (r < 0)
+                return r;
+        if (sscanf(s, "%ld %llu %lu %c", &pid, &start, &uid, &extra) != 3 || pid <= 0 ||
+            pid > 0x3fffffff)
+                return -EBADMSG;
+        id->pid = (pid_t)pid;
+        id->start = start;
+        id->uid = (uid_t)uid;
+        return 0;
+}
+
 static int pidfd_open_(pid_t pid)
 {
 #ifdef SYS_pidfd_open
@@ -116,6 +248,28 @@ static int pidfd_open_(pid_t pid)
         errno = ENOSYS;
         return -1;
 #endif
+}
+
+/* Send sig to the process id names, only if it still is that dnsmasq of ours: the pidfd pins
+ * the process, so what was checked is what gets the signal (no pid reuse in between). */
+static int signal_id(const struct vn_dnsmasq_id *id, const char *conf_path, int sig)
+{
+        _cleanup_close_ int pidfd = pidfd_open_(id->pid);
+
+        if (pidfd < 0 && errno != ENOSYS)
+                return errno == ESRCH ? -ESRCH : -errno;
+        if (!vn_dnsmasq_alive(id, conf_path))
+                return -ESRCH;
+#ifdef SYS_pidfd_send_signal
+        if (pidfd >= 0) {
+                if (syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0) < 0)
+                        return -errno;
+                return 0;
+        }
+#endif
+        if (kill(id->pid, sig) < 0)
+                return -errno;
+        return 0;
 }
 
 /* Read what is available from fd (non-blocking) into b, up to OUTPUT_MAX bytes in total. */
@@ -191,8 +345,8 @@ static int exit_errno(int status)
  * dnsmasq_start_once: run `dnsmasq --conf-file=CONF` and wait until its pid
  * file names a live dnsmasq of ours.
  */
-static int dnsmasq_start_once(const char *conf_path, const char *pid_path, pid_t *pid,
-                              struct vn_error *err)
+static int dnsmasq_start_once(const char *conf_path, const char *pid_path,
+                              struct vn_dnsmasq_id *id, struct vn_error *err)
 {
         const char *bin = vn_dnsmasq_path();
         _cleanup_free_ char *conf_arg = NULL;
@@ -270,10 +424,8 @@ static int dnsmasq_start_once(const char *conf_path, const char *pid_path, pid_t
          * case the file system is slow to show it. */
         while (ms_since(start) < START_TIMEOUT_MS) {
                 p = vn_dnsmasq_read_pid(pid_path);
-                if (p && vn_dnsmasq_is_ours(p, conf_path)) {
-                        *pid = p;
+                if (p && vn_dnsmasq_is_ours(p, conf_path) && id_of(p, id))
                         return 0;
-                }
                 sleep_us(1000);
         }
         if (p)
@@ -283,14 +435,14 @@ static int dnsmasq_start_once(const char *conf_path, const char *pid_path, pid_t
                       conf_path, pid_path);
 }
 
-/* Wait until pid is no longer a live dnsmasq of ours; true when gone. */
-static bool wait_gone(pid_t pid, const char *conf_path, unsigned timeout_ms)
+/* Wait until id is no longer a live dnsmasq of ours; true when gone. */
+static bool wait_gone(const struct vn_dnsmasq_id *id, const char *conf_path, unsigned timeout_ms)
 {
         uint64_t start = vn_now_ns();
         unsigned delay = 100;
 
         for (;;) {
-                if (!vn_dnsmasq_is_ours(pid, conf_path))
+                if (!vn_dnsmasq_alive(id, conf_path))
                         return true;
                 if (ms_since(start) >= timeout_ms)
                         return false;
@@ -300,32 +452,100 @@ static bool wait_gone(pid_t pid, const char *conf_path, unsigned timeout_ms)
         }
 }
 
-int vn_dnsmasq_stop(pid_t pid, const char *conf_path, struct vn_error *err)
+int vn_dnsmasq_stop(const struct vn_dnsmasq_id *id, const char *conf_path, struct vn_error *err)
 {
-        if (!vn_dnsmasq_is_ours(pid, conf_path))
+        int r;
+
+        if (!vn_dnsmasq_alive(id, conf_path))
                 return 0;
-        if (kill(pid, SIGTERM) < 0)
-                return errno == ESRCH
-                           ? 0
-                           : vn_err(err, -errno, "dnsmasq pid %ld: %s", (long)pid, strerror(errno));
-        if (wait_gone(pid, conf_path, STOP_TIMEOUT_MS))
+        r = signal_id(id, conf_path, SIGTERM);
+        if (r == -ESRCH)
                 return 0;
-        if (kill(pid, SIGKILL) < 0 && errno != ESRCH)
-                return vn_err(err, -errno, "dnsmasq pid %ld: %s", (long)pid, strerror(errno));
-        if (wait_gone(pid, conf_path, STOP_TIMEOUT_MS))
+        if (r < 0)
+                return vn_err(err, r, "dnsmasq pid %ld: %s", (long)id->pid, strerror(-r));
+        if (wait_gone(id, conf_path, STOP_TIMEOUT_MS))
+                return 0;
+        r = signal_id(id, conf_path, SIGKILL);
+        if (r < 0 && r != -ESRCH)
+                return vn_err(err, r, "dnsmasq pid %ld: %s", (long)id->pid, strerror(-r));
+        if (wait_gone(id, conf_path, STOP_TIMEOUT_MS))
                 return 0;
         return vn_err(err, -ETIMEDOUT, "dnsmasq pid %ld (%s): still running after SIGKILL",
-                      (long)pid, conf_path);
+                      (long)id->pid, conf_path);
 }
 
-int vn_dnsmasq_reload(pid_t pid, const char *conf_path, struct vn_error *err)
+int vn_dnsmasq_reload(const struct vn_dnsmasq_id *id, const char *conf_path,
+                      struct vn_error *err)
 {
-        if (!vn_dnsmasq_is_ours(pid, conf_path))
-                return vn_err(err, -ESRCH, "dnsmasq pid %ld (%s): not running", (long)pid,
+        int r = signal_id(id, conf_path, SIGHUP);
+
+        if (r == -ESRCH)
+                return vn_err(err, -ESRCH, "dnsmasq pid %ld (%s): not running", (long)id->pid,
                               conf_path ? conf_path : "");
-        if (kill(pid, SIGHUP) < 0)
-                return vn_err(err, -errno, "dnsmasq pid %ld: %s", (long)pid, strerror(errno));
+        if (r < 0)
+                return vn_err(err, r, "dnsmasq pid %ld: %s", (long)id->pid, strerror(-r));
         return 0;
+}
+
+int vn_dnsmasq_can_read(uid_t uid, gid_t gid, const char *const *paths, size_t n,
+                        struct vn_error *err)
+{
+        int fds[2], status, res[2] = {0, 0};
+        pid_t child;
+        ssize_t got;
+
+        if (n == 0)
+                return 0;
+        if (pipe2(fds, O_CLOEXEC) < 0)
+                return vn_err(err, -errno, "pipe: %s", strerror(errno));
+        child = fork();
+        if (child < 0) {
+                int e = errno;
+
+                close(fds[0]);
+                close(fds[1]);
+                return vn_err(err, -e, "fork: %s", strerror(e));
+        }
+        if (child == 0) {
+                /* only async-signal-safe calls from here */
+                int out[2] = {-1, 0};
+
+                if (setgroups(0, NULL) < 0 || setresgid(gid, gid, gid) < 0 ||
+                    setresuid(uid, uid, uid) < 0) {
+                        out[1] = errno;
+                } else {
+                        for (size_t i = 0; i < n && out[1] == 0; i++) {
+                                struct stat st;
+                                int fd = open(paths[i], O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+
+                                if (fd < 0 || fstat(fd, &st) < 0 ||
+                                    (S_ISDIR(st.st_mode) && faccessat(fd, ".", X_OK, 0) < 0)) {
+                                        out[0] = (int)i;
+                                        out[1] = errno ? errno : EACCES;
+                                }
+                                if (fd >= 0)
+                                        close(fd);
+                        }
+                }
+                if (write(fds[1], out, sizeof(out)) < 0)
+                        _exit(2);
+                _exit(0);
+        }
+        close(fds[1]);
+        while ((got = read(fds[0], res, sizeof(res))) < 0 && errno == EINTR)
+                ;
+        close(fds[0]);
+        while (waitpid(child, &status, 0) < 0 && errno == EINTR)
+                ;
+        if (got != (ssize_t)sizeof(res))
+                return vn_err(err, -EIO, "cannot check what user %lu can read",
+                              (unsigned long)uid);
+        if (res[1] == 0)
+                return 0;
+        if (res[0] < 0)
+                return vn_err(err, -res[1], "cannot switch to uid %lu: %s", (unsigned long)uid,
+                              strerror(res[1]));
+        return vn_err(err, -res[1], "'%s': %s", paths[res[0]], strerror(res[1]));
 }
 
 /**
@@ -334,11 +554,12 @@ int vn_dnsmasq_reload(pid_t pid, const char *conf_path, struct vn_error *err)
  * mid-listing — another network being destroyed at that moment. That is transient: try again,
  * a few times.
  */
-int vn_dnsmasq_start(const char *conf_path, const char *pid_path, pid_t *pid, struct vn_error *err)
+int vn_dnsmasq_start(const char *conf_path, const char *pid_path, struct vn_dnsmasq_id *id,
+                     struct vn_error *err)
 {
         for (int attempt = 0;; attempt++) {
                 struct vn_error e = {0};
-                int r = dnsmasq_start_once(conf_path, pid_path, pid, &e);
+                int r = dnsmasq_start_once(conf_path, pid_path, id, &e);
 
                 if (r == 0)
                         return 0;

@@ -21,6 +21,7 @@
 
 #include <dirent.h>
 #include <pthread.h>
+#include <pwd.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -147,14 +148,74 @@ static int undo_compat(struct vn_ctx *ctx, struct vn_nl *nl, const struct vn_jou
         return 0;
 }
 
+/* dnsmasq's identity (pid, start time, uid) in root's own file beside its pid file: dnsmasq's
+ * pid file belongs to the user dnsmasq drops to, so it is never trusted for a signal. */
+static char *dnsmasq_id_path(const char *pid_path)
+{
+        const char *slash = strrchr(pid_path, '/');
+
+        if (!slash)
+                return NULL;
+        return vn_asprintf("%.*s/dnsmasq.id", (int)(slash - pid_path), pid_path);
+}
+
+/* The uid and gid of the user dnsmasq runs as. */
+static int dnsmasq_user_ids(uid_t *uid, gid_t *gid, struct vn_error *err)
+{
+        const char *user = vn_dnsmasq_user();
+        struct passwd *pw = getpwnam(user);
+
+        if (!pw)
+                return vn_err(err, -ENOENT,
+                              "dnsmasq's user '%s' does not exist: create it (adduser --system "
+                              "--no-create-home %s, as Debian's dnsmasq package does) or build "
+                              "vnet --with-dnsmasq-user=USER",
+                              user, user);
+        if (pw->pw_uid == 0)
+                return vn_err(err, -EINVAL, "dnsmasq's user '%s' is root: it must be a "
+                                            "dedicated unprivileged user", user);
+        *uid = pw->pw_uid;
+        *gid = pw->pw_gid;
+        return 0;
+}
+
+/* The dnsmasq of a plan, as recorded at start and still alive; false when none runs. */
+bool vn_engine_dnsmasq_running(const struct vn_plan *p, struct vn_dnsmasq_id *id)
+{
+        _cleanup_free_ char *idp = p->dnsmasq ? dnsmasq_id_path(p->dnsmasq_pid_path) : NULL;
+
+        memset(id, 0, sizeof(*id));
+        if (!idp || vn_dnsmasq_id_load(idp, id) < 0)
+                return false;
+        return vn_dnsmasq_alive(id, p->dnsmasq_conf_path);
+}
+
 /* "dnsmasq PIDFILE CONF" */
 static int undo_dnsmasq(struct vn_ctx *ctx, struct vn_nl *nl, const struct vn_journal_entry *e,
                         struct vn_error *err)
 {
-        pid_t pid = vn_dnsmasq_read_pid(e->args[0]);
+        _cleanup_free_ char *idp = dnsmasq_id_path(e->args[0]);
+        struct vn_dnsmasq_id id = {0};
+        pid_t pid;
 
         (void)ctx, (void)nl;
-        return pid > 0 ? vn_dnsmasq_stop(pid, e->args[1], err) : 0;
+        if (!idp)
+                return vn_err(err, -EBADMSG, "journal: bad dnsmasq pid file '%s'", e->args[0]);
+        if (vn_dnsmasq_id_load(idp, &id) == 0)
+                return vn_dnsmasq_stop(&id, e->args[1], err);
+        /* killed between starting dnsmasq and recording it: the pid file is all there is, so
+         * the process must also run as dnsmasq's user, not just be the dnsmasq binary with
+         * our configuration */
+        pid = vn_dnsmasq_read_pid(e->args[0]);
+        if (pid > 0 && vn_dnsmasq_identify(pid, e->args[1], &id)) {
+                uid_t uid;
+                gid_t gid;
+                struct vn_error ignore = {0};
+
+                if (dnsmasq_user_ids(&uid, &gid, &ignore) == 0 && id.uid == uid)
+                        return vn_dnsmasq_stop(&id, e->args[1], err);
+        }
+        return 0;
 }
 
 /* The engine's own journal kinds; features add theirs with vn_engine_register(). */
@@ -654,30 +715,154 @@ static int do_firewall(struct run *R, struct vn_error *err)
         return 0;
 }
 
+/* Every file or directory the configuration names that dnsmasq opens after dropping to its
+ * user (not the configuration itself, nor the lease and pid files, which it opens as root). */
+static size_t dnsmasq_user_paths(const char *conf, char ***out)
+{
+        static const char *const keys[] = {"tftp-root",    "addn-hosts",    "dhcp-hostsfile",
+                                           "dhcp-optsfile", "hostsdir",     "dhcp-hostsdir",
+                                           "dhcp-optsdir", "servers-file",  "resolv-file"};
+        _cleanup_free_ char *copy = strdup(conf ? conf : "");
+        char **v = NULL, *save = NULL;
+        size_t n = 0;
+
+        *out = NULL;
+        if (!copy)
+                return 0;
+        for (char *l = strtok_r(copy, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+                char *eq = strchr(l, '='), **nv;
+
+                if (!eq || l[0] == '#')
+                        continue;
+                *eq = '\0';
+                for (size_t k = 0; k < VN_ARRAY_SIZE(keys); k++) {
+                        if (strcmp(l, keys[k]) != 0)
+                                continue;
+                        if (strcmp(l, "tftp-root") == 0 && strchr(eq + 1, ','))
+                                *strchr(eq + 1, ',') = '\0'; /* tftp-root=DIR,INTERFACE */
+                        nv = realloc(v, (n + 1) * sizeof(*nv));
+                        if (!nv) {
+                                vn_strv_free(v, n);
+                                return 0;
+                        }
+                        v = nv;
+                        if (!(v[n] = strdup(eq + 1))) {
+                                vn_strv_free(v, n);
+                                return 0;
+                        }
+                        n++;
+                }
+        }
+        *out = v;
+        return n;
+}
+
+/* Can dnsmasq, once it has dropped to uid/gid, read everything its configuration names? */
+static int dnsmasq_check_readable(const struct vn_plan *p, uid_t uid, gid_t gid,
+                                  struct vn_error *err)
+{
+        char **paths = NULL;
+        size_t n = dnsmasq_user_paths(p->dnsmasq_conf, &paths);
+        struct vn_error e = {0};
+        int r;
+
+        r = vn_dnsmasq_can_read(uid, gid, (const char *const *)paths, n, &e);
+        vn_strv_free(paths, n);
+        if (r < 0)
+                return vn_err(err, r,
+                              "dnsmasq runs as user '%s' and could not read %s; make it "
+                              "readable by that user (every directory on the way too)",
+                              vn_dnsmasq_user(), e.msg);
+        return 0;
+}
+
+/* Start the plan's dnsmasq (its configuration is written) as its user and remember it. */
+static int dnsmasq_launch(const struct vn_plan *p, struct vn_dnsmasq_id *id, struct vn_error *err)
+{
+        _cleanup_free_ char *idp = dnsmasq_id_path(p->dnsmasq_pid_path);
+        uid_t uid;
+        gid_t gid;
+        int r;
+
+        if (!idp)
+                return vn_err(err, -ENOMEM, "out of memory");
+        r = dnsmasq_user_ids(&uid, &gid, err);
+        if (r == 0)
+                r = dnsmasq_check_readable(p, uid, gid, err);
+        if (r < 0)
+                return r;
+        r = vn_dnsmasq_start(p->dnsmasq_conf_path, p->dnsmasq_pid_path, id, err);
+        if (r < 0)
+                return r;
+        r = vn_dnsmasq_id_save(idp, id);
+        if (r < 0) {
+                vn_dnsmasq_stop(id, p->dnsmasq_conf_path, NULL);
+                return vn_err(err, r, "cannot write '%s': %s", idp, strerror(-r));
+        }
+        if (id->uid != uid) {
+                vn_dnsmasq_stop(id, p->dnsmasq_conf_path, NULL);
+                return vn_err(err, -EPERM,
+                              "dnsmasq (pid %ld) runs as uid %lu, not as its user '%s' (uid "
+                              "%lu): stopped it",
+                              (long)id->pid, (unsigned long)id->uid, vn_dnsmasq_user(),
+                              (unsigned long)uid);
+        }
+        return 0;
+}
+
 static int do_dnsmasq(struct run *R, struct vn_error *err)
 {
         const struct vn_plan *p = R->p;
-        pid_t pid = 0;
+        struct vn_dnsmasq_id id = {0};
         int r;
 
         if (!p->dnsmasq)
                 return 0;
         STEP(R, "dnsmasq-files");
-        r = write_state_file(R, "dhcp-hosts", p->dnsmasq_hosts, err);
-        if (r == 0)
-                r = write_state_file(R, "addn-hosts", p->dnsmasq_addnhosts, err);
-        if (r == 0)
-                r = write_state_file(R, "dnsmasq.conf", p->dnsmasq_conf, err);
+        r = write_state_file(R, "dnsmasq.conf", p->dnsmasq_conf, err);
         if (r < 0)
                 return r;
         STEP(R, "dnsmasq");
         r = vn_journal_add(R->j, "dnsmasq", p->dnsmasq_pid_path, p->dnsmasq_conf_path, NULL);
         if (r < 0)
                 return vn_err(err, r, "journal: %s", strerror(-r));
-        r = vn_dnsmasq_start(p->dnsmasq_conf_path, p->dnsmasq_pid_path, &pid, err);
+        r = dnsmasq_launch(p, &id, err);
         if (r < 0)
                 return r;
-        vn_ctx_log(R->ctx, "dnsmasq pid %ld", (long)pid);
+        vn_ctx_log(R->ctx, "dnsmasq pid %ld", (long)id.pid);
+        return 0;
+}
+
+int vn_engine_dnsmasq_health(const struct vn_plan *p, struct vn_dnsmasq_id *id, char *problem,
+                             size_t len)
+{
+        _cleanup_free_ char *conf = NULL;
+        struct vn_error e = {0};
+        uid_t uid;
+        gid_t gid;
+
+        problem[0] = '\0';
+        if (!vn_engine_dnsmasq_running(p, id)) {
+                snprintf(problem, len, "not running");
+                return -ESRCH;
+        }
+        if (dnsmasq_user_ids(&uid, &gid, &e) < 0 || id->uid != uid) {
+                snprintf(problem, len, "runs as uid %lu, not as user '%s'",
+                         (unsigned long)id->uid, vn_dnsmasq_user());
+                return -EPERM;
+        }
+        /* the static hosts and DNS names are in the configuration it read as root at start;
+         * the one on disk must still be the plan's */
+        if (vn_read_file(p->dnsmasq_conf_path, 4u << 20, &conf, NULL) < 0 ||
+            strcmp(conf, p->dnsmasq_conf) != 0) {
+                snprintf(problem, len, "its configuration %s is not the network's (restart it)",
+                         p->dnsmasq_conf_path);
+                return -ESTALE;
+        }
+        if (dnsmasq_check_readable(p, uid, gid, &e) < 0) {
+                snprintf(problem, len, "%s", e.msg);
+                return -EACCES;
+        }
         return 0;
 }
 
@@ -1200,30 +1385,25 @@ int vn_engine_reconcile(struct vn_ctx *ctx, const char *name, struct vn_buf *rep
                                     name, added);
         }
         if (p->dnsmasq) {
-                pid_t pid = vn_dnsmasq_read_pid(p->dnsmasq_pid_path);
+                struct vn_dnsmasq_id id;
 
-                if (pid <= 0 || !vn_dnsmasq_is_ours(pid, p->dnsmasq_conf_path)) {
+                if (!vn_engine_dnsmasq_running(p, &id)) {
                         r = vn_journal_open(jpath, &j, err);
                         if (r < 0)
                                 return r;
                         R.j = j;
                         /* the journal already records dnsmasq; start it without a new entry */
-                        r = write_state_file(&R, "dhcp-hosts", p->dnsmasq_hosts, err);
-                        if (r == 0)
-                                r = write_state_file(&R, "addn-hosts", p->dnsmasq_addnhosts, err);
-                        if (r == 0)
-                                r = write_state_file(&R, "dnsmasq.conf", p->dnsmasq_conf, err);
+                        r = write_state_file(&R, "dnsmasq.conf", p->dnsmasq_conf, err);
                         if (r == 0 && !vn_journal_find(j, "dnsmasq"))
                                 r = vn_journal_add(j, "dnsmasq", p->dnsmasq_pid_path,
                                                    p->dnsmasq_conf_path, NULL);
                         if (r == 0)
-                                r = vn_dnsmasq_start(p->dnsmasq_conf_path, p->dnsmasq_pid_path,
-                                                     &pid, err);
+                                r = dnsmasq_launch(p, &id, err);
                         vn_journal_free(j);
                         if (r < 0)
                                 return r;
                         vn_buf_addf(report, "%s: dnsmasq was not running: restarted (pid %ld)\n",
-                                    name, (long)pid);
+                                    name, (long)id.pid);
                 }
         }
         return 0;

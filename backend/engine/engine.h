@@ -144,4 +144,13 @@ void vn_fw_table_gc(struct vn_ctx *ctx);
  */
 bool vn_fw_network_present(const struct vn_plan *p);
 
+struct vn_dnsmasq_id;
+/* The plan's dnsmasq as recorded at start (root-only dnsmasq.id), if still that process. */
+bool vn_engine_dnsmasq_running(const struct vn_plan *p, struct vn_dnsmasq_id *id);
+/* Does the plan's dnsmasq serve what the network says: running as recorded, as its dedicated
+ * user, from the network's configuration (which carries the static hosts and DNS names), and
+ * able to read every file that configuration names? 0, or negative with problem filled. */
+int vn_engine_dnsmasq_health(const struct vn_plan *p, struct vn_dnsmasq_id *id, char *problem,
+                             size_t len);
+
 #endif

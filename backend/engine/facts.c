@@ -14,6 +14,8 @@
 #include "support.h"
 
 #include <errno.h>
+#include <grp.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -87,6 +89,21 @@ int vn_leases_read(struct vn_ctx *ctx, const char *name, struct vn_lease_info **
         return r < 0 ? vn_err(err, r, "out of memory") : 0;
 }
 
+/* The name of user's primary group ("" when unknown). */
+static void dnsmasq_group(const char *user, char *out, size_t len)
+{
+        struct passwd pw, *pwp = NULL;
+        struct group gr, *grp = NULL;
+        char buf[4096];
+
+        out[0] = '\0';
+        if (getpwnam_r(user, &pw, buf, sizeof(buf), &pwp) != 0 || !pwp)
+                return;
+        if (getgrgid_r(pw.pw_gid, &gr, buf, sizeof(buf), &grp) != 0 || !grp)
+                return;
+        snprintf(out, len, "%s", grp->gr_name);
+}
+
 int vn_plan_for(struct vn_ctx *ctx, const struct vn_net *net, struct vn_plan **out,
                 struct vn_error *err)
 {
@@ -95,6 +112,7 @@ int vn_plan_for(struct vn_ctx *ctx, const struct vn_net *net, struct vn_plan **o
         struct vn_plan_opts opts = {0};
         struct vn_addr ovl_local; /* overlay local-dev resolved: host state for the planner */
         int r;
+        char group[64] = "";
 
         if (!run)
                 return vn_err(err, -ENOMEM, "out of memory");
@@ -107,6 +125,11 @@ int vn_plan_for(struct vn_ctx *ctx, const struct vn_net *net, struct vn_plan **o
         opts.macs = macs;
         opts.fw = resolve_fw(ctx);
         opts.dnsmasq_path = vn_dnsmasq_path();
+        /* dnsmasq drops to its dedicated user, and to that user's group (not to dnsmasq's
+         * built-in default group, "dip" on Debian) */
+        opts.dnsmasq_user = vn_dnsmasq_user();
+        dnsmasq_group(opts.dnsmasq_user, group, sizeof(group));
+        opts.dnsmasq_group = group[0] ? group : NULL;
         overlay_facts(net, &opts, &ovl_local);
         return vn_plan_build(net, &opts, out, err);
 }

@@ -74,9 +74,7 @@ void vn_plan_free(struct vn_plan *p)
         free(p->dnsmasq_conf_path);
         free(p->dnsmasq_pid_path);
         free(p->dnsmasq_hosts);
-        free(p->dnsmasq_hosts_path);
         free(p->dnsmasq_addnhosts);
-        free(p->dnsmasq_addnhosts_path);
         free(p->dnsmasq_leases_path);
         free(p);
 }
@@ -358,14 +356,6 @@ char *vn_plan_format(const struct vn_plan *p)
         if (p->dnsmasq) {
                 vn_buf_addf(&b, "\n# dnsmasq: %s\n", p->dnsmasq_conf_path);
                 vn_buf_add(&b, p->dnsmasq_conf);
-                if (p->dnsmasq_hosts && *p->dnsmasq_hosts) {
-                        vn_buf_addf(&b, "\n# dnsmasq dhcp-hostsfile: %s\n", p->dnsmasq_hosts_path);
-                        vn_buf_add(&b, p->dnsmasq_hosts);
-                }
-                if (p->dnsmasq_addnhosts && *p->dnsmasq_addnhosts) {
-                        vn_buf_addf(&b, "\n# dnsmasq addn-hosts: %s\n", p->dnsmasq_addnhosts_path);
-                        vn_buf_add(&b, p->dnsmasq_addnhosts);
-                }
         }
         return vn_buf_steal(&b);
 }

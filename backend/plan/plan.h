@@ -58,6 +58,8 @@ struct vn_plan_opts {
         const char *run_dir;        /* ROOT/run/vnet/NAME: dnsmasq files go here */
         enum vn_fw_backend fw;      /* resolved backend: NFT or IPT (NONE: no rules) */
         const char *dnsmasq_path;   /* for the printed command line */
+        const char *dnsmasq_user;   /* user= / group= dnsmasq drops to (NULL: not written) */
+        const char *dnsmasq_group;
         const struct vn_mac_ip *macs; /* for <vnet:forward mac=...> (may be NULL) */
         size_t n_macs;
         /* overlay: this host's VTEP address when the definition names a device (local-dev),
@@ -139,10 +141,8 @@ struct vn_plan {
         char *dnsmasq_conf;
         char *dnsmasq_conf_path;
         char *dnsmasq_pid_path;
-        char *dnsmasq_hosts;       /* dhcp-hostsfile contents */
-        char *dnsmasq_hosts_path;
-        char *dnsmasq_addnhosts;   /* addn-hosts contents (DNS <host>) */
-        char *dnsmasq_addnhosts_path;
+        char *dnsmasq_hosts;       /* static DHCP hosts, dhcp-hostsfile syntax (in the conf) */
+        char *dnsmasq_addnhosts;   /* DNS names, hosts-file syntax (in the conf) */
         char *dnsmasq_leases_path;
 };
 

@@ -40,7 +40,7 @@
 
 static struct vn_nl *nl;
 static char tmpdir[256];
-static pid_t dnsmasq_pid;
+static struct vn_dnsmasq_id dnsmasq_id;
 static char dnsmasq_conf[512];
 
 static void info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -695,6 +695,7 @@ static void test_dnsmasq(void **state)
         struct vn_error err = {0};
         _cleanup_close_ int leak = -1;
         uint64_t t0, t;
+        struct vn_dnsmasq_id id = {0}, id2 = {0};
         pid_t pid = 0;
         char c;
 
@@ -727,18 +728,47 @@ static void test_dnsmasq(void **state)
         assert_true(leak >= 0);
 
         t0 = vn_now_ns();
-        if (vn_dnsmasq_start(conf, pidf, &pid, &err) < 0) {
+        if (vn_dnsmasq_start(conf, pidf, &id, &err) < 0) {
                 print_error("%s\n", err.msg);
                 fail();
         }
         t = vn_now_ns() - t0;
-        dnsmasq_pid = pid;
+        pid = id.pid;
+        dnsmasq_id = id;
         info("dnsmasq start: %.3f ms (pid %ld)", ms(t), (long)pid);
         assert_true(pid > 0);
         assert_true(vn_dnsmasq_is_ours(pid, conf));
         assert_false(vn_dnsmasq_is_ours(pid, badconf));
         assert_false(vn_dnsmasq_is_ours(getpid(), conf));
         assert_int_equal(vn_dnsmasq_read_pid(pidf), pid);
+        assert_true(vn_dnsmasq_alive(&id, conf));
+        assert_int_equal(id.uid, 0); /* user=root in this configuration */
+        /* the same pid with another start time or uid is another process */
+        id2 = id;
+        id2.start++;
+        assert_false(vn_dnsmasq_alive(&id2, conf));
+        id2 = id;
+        id2.uid = 65534;
+        assert_false(vn_dnsmasq_alive(&id2, conf));
+        /* a process that is not the dnsmasq binary is never ours, whatever it claims */
+        assert_true(vn_dnsmasq_identify(getpid(), conf, &id2) == false);
+        /* remembered in a root-only file */
+        {
+                char idf[420];
+                struct stat st;
+
+                snprintf(idf, sizeof(idf), "%s/dnsmasq.id", dir);
+                assert_int_equal(vn_dnsmasq_id_save(idf, &id), 0);
+                assert_int_equal(stat(idf, &st), 0);
+                assert_int_equal(st.st_mode & 0777, 0600);
+                memset(&id2, 0, sizeof(id2));
+                assert_int_equal(vn_dnsmasq_id_load(idf, &id2), 0);
+                assert_int_equal(id2.pid, id.pid);
+                assert_true(id2.start == id.start);
+                write_text(idf, "12 x\n");
+                assert_int_equal(vn_dnsmasq_id_load(idf, &id2), -EBADMSG);
+                unlink(idf);
+        }
         assert_false(proc_has_fd(pid, marker));
         /* its stdio is /dev/null, not our capture pipe */
         {
@@ -754,15 +784,14 @@ static void test_dnsmasq(void **state)
 
         /* a second start finds it running */
         memset(&err, 0, sizeof(err));
-        assert_int_equal(vn_dnsmasq_start(conf, pidf, &pid, &err), -EEXIST);
-        assert_int_equal(pid, dnsmasq_pid);
+        assert_int_equal(vn_dnsmasq_start(conf, pidf, &id2, &err), -EEXIST);
 
-        assert_int_equal(vn_dnsmasq_reload(pid, conf, NULL), 0);
+        assert_int_equal(vn_dnsmasq_reload(&id, conf, NULL), 0);
         usleep(20000);
         assert_true(vn_dnsmasq_is_ours(pid, conf));
 
         t0 = vn_now_ns();
-        assert_int_equal(vn_dnsmasq_stop(pid, conf, &err), 0);
+        assert_int_equal(vn_dnsmasq_stop(&id, conf, &err), 0);
         info("dnsmasq stop: %.3f ms", ms(vn_now_ns() - t0));
         assert_false(vn_dnsmasq_is_ours(pid, conf));
         {
@@ -772,21 +801,21 @@ static void test_dnsmasq(void **state)
                 c = access(st, F_OK) == 0 ? 'Z' : '-';
                 info("dnsmasq after stop: %s", c == 'Z' ? "zombie (awaiting reaping)" : "gone");
         }
-        dnsmasq_pid = 0;
-        assert_int_equal(vn_dnsmasq_stop(pid, conf, NULL), 0); /* idempotent */
+        memset(&dnsmasq_id, 0, sizeof(dnsmasq_id));
+        assert_int_equal(vn_dnsmasq_stop(&id, conf, NULL), 0); /* idempotent */
 
         /* steadier numbers: a few more start/stop cycles */
         {
                 uint64_t best = UINT64_MAX, worst = 0, sum = 0;
-                pid_t p2 = 0;
+                struct vn_dnsmasq_id p2 = {0};
 
                 for (int i = 0; i < 5; i++) {
                         t0 = vn_now_ns();
                         assert_int_equal(vn_dnsmasq_start(conf, pidf, &p2, &err), 0);
                         t = vn_now_ns() - t0;
-                        dnsmasq_pid = p2;
-                        assert_int_equal(vn_dnsmasq_stop(p2, conf, &err), 0);
-                        dnsmasq_pid = 0;
+                        dnsmasq_id = p2;
+                        assert_int_equal(vn_dnsmasq_stop(&p2, conf, &err), 0);
+                        memset(&dnsmasq_id, 0, sizeof(dnsmasq_id));
                         best = t < best ? t : best;
                         worst = t > worst ? t : worst;
                         sum += t;
@@ -794,16 +823,43 @@ static void test_dnsmasq(void **state)
                 info("dnsmasq start x5: min %.3f ms, mean %.3f ms, max %.3f ms", ms(best),
                      ms(sum) / 5, ms(worst));
         }
-        assert_int_equal(vn_dnsmasq_stop(0, conf, NULL), 0);
+        memset(&id2, 0, sizeof(id2));
+        assert_int_equal(vn_dnsmasq_stop(&id2, conf, NULL), 0);
         memset(&err, 0, sizeof(err));
-        assert_int_equal(vn_dnsmasq_reload(pid, conf, &err), -ESRCH);
+        assert_int_equal(vn_dnsmasq_reload(&id, conf, &err), -ESRCH);
+
+        /* what an unprivileged user can read: a 0700 directory hides what is in it */
+        {
+                char base[] = "/tmp/vnet-can-read.XXXXXX", priv[420], f[440];
+                const char *paths[1];
+
+                assert_non_null(mkdtemp(base));
+                assert_int_equal(chmod(base, 0755), 0);
+                snprintf(priv, sizeof(priv), "%s/private", base);
+                assert_int_equal(mkdir(priv, 0700), 0);
+                snprintf(f, sizeof(f), "%s/hosts", priv);
+                write_text(f, "10.0.0.1 a\n");
+                chmod(f, 0644);
+                paths[0] = f;
+                memset(&err, 0, sizeof(err));
+                assert_int_equal(vn_dnsmasq_can_read(65534, 65534, paths, 1, &err), -EACCES);
+                assert_contains(err.msg, f);
+                chmod(priv, 0755);
+                assert_int_equal(vn_dnsmasq_can_read(65534, 65534, paths, 1, NULL), 0);
+                paths[0] = priv;
+                chmod(priv, 0700);
+                assert_int_equal(vn_dnsmasq_can_read(65534, 65534, paths, 1, NULL), -EACCES);
+                unlink(f);
+                rmdir(priv);
+                rmdir(base);
+        }
 
         /* a bad configuration explains itself */
         snprintf(text, sizeof(text), "pid-file=%s\nport=0\ndhcp-range=garbage\n", pidf);
         write_text(badconf, text);
         memset(&err, 0, sizeof(err));
         t0 = vn_now_ns();
-        assert_int_equal(vn_dnsmasq_start(badconf, pidf, &pid, &err), -EINVAL);
+        assert_int_equal(vn_dnsmasq_start(badconf, pidf, &id2, &err), -EINVAL);
         info("dnsmasq bad conf rejected in %.3f ms: %s", ms(vn_now_ns() - t0), err.msg);
         assert_contains(err.msg, "bad dhcp-range");
         assert_contains(err.msg, badconf);
@@ -812,7 +868,7 @@ static void test_dnsmasq(void **state)
         setenv("VNET_DNSMASQ", "/nonexistent/dnsmasq", 1);
         assert_string_equal(vn_dnsmasq_path(), "/nonexistent/dnsmasq");
         memset(&err, 0, sizeof(err));
-        assert_int_equal(vn_dnsmasq_start(conf, pidf, &pid, &err), -ENOENT);
+        assert_int_equal(vn_dnsmasq_start(conf, pidf, &id2, &err), -ENOENT);
         unsetenv("VNET_DNSMASQ");
         assert_string_equal(vn_dnsmasq_path(), DNSMASQ_PATH);
         unlink(marker);
@@ -858,8 +914,8 @@ static int teardown(void **state)
 {
         (void)state;
         /* never leave a dnsmasq behind, even when a test failed half way */
-        if (dnsmasq_pid > 0)
-                vn_dnsmasq_stop(dnsmasq_pid, dnsmasq_conf, NULL);
+        if (dnsmasq_id.pid > 0)
+                vn_dnsmasq_stop(&dnsmasq_id, dnsmasq_conf, NULL);
         vn_link_delete(nl, BR, NULL);
         vn_nl_close(nl);
         nl = NULL;

@@ -80,6 +80,17 @@ static struct deliberate deliberate[] = {
      "dnsmasq keeps its own lease file (read by vnet dhcp-leases) "
      "instead of libvirt's leaseshelper script and status file",
      0},
+    /* issue 13: dnsmasq reads hosts files after dropping to its user, who cannot reach them
+     * under a root directory only root may traverse; its configuration it reads as root */
+    {'-', "dhcp-hostsfile",
+     "static DHCP hosts are dhcp-host= lines in the configuration, which dnsmasq reads as "
+     "root (their contents are compared as the hostsfile below)",
+     0},
+    {'+', "dhcp-host", "static DHCP hosts in the configuration instead of a dhcp-hostsfile", 0},
+    {'-', "addn-hosts",
+     "DNS names are host-record= lines in the configuration, which dnsmasq reads as root",
+     0},
+    {'+', "host-record", "DNS names in the configuration instead of an addn-hosts file", 0},
 };
 
 /* A case vnet refuses on purpose, then compared under another name. */

@@ -87,7 +87,7 @@ struct lab {
         struct vn_ctx *ctx;
         bool started;
         pid_t listener;
-        pid_t up_dnsmasq;
+        struct vn_dnsmasq_id up_dnsmasq;
         char up_conf[300];
         struct vn_addr up_host, up_peer; /* host's and uplink's addresses on up0 */
         struct vn_addr lan_peer;         /* uplink's address on the LAN (bridge/macvtap) */
@@ -1122,11 +1122,11 @@ static void teardown(struct lab *L)
                 waitpid(L->listener, NULL, 0);
                 L->listener = 0;
         }
-        if (L->up_dnsmasq > 0) {
+        if (L->up_dnsmasq.pid > 0) {
                 struct vn_error e = {0};
 
-                vn_dnsmasq_stop(L->up_dnsmasq, L->up_conf, &e);
-                L->up_dnsmasq = 0;
+                vn_dnsmasq_stop(&L->up_dnsmasq, L->up_conf, &e);
+                memset(&L->up_dnsmasq, 0, sizeof(L->up_dnsmasq));
         }
         for (unsigned i = 0; i < L->n_ns_guest; i++) {
                 if (L->guest_ns[i] >= 0)
