@@ -66,6 +66,11 @@ int vn_start(struct vn_ctx *ctx, const char *name, unsigned flags, struct vn_pla
 
 int vn_destroy(struct vn_ctx *ctx, const char *name, struct vn_error *err)
 {
+        return vn_destroy_flags(ctx, name, 0, err);
+}
+
+int vn_destroy_flags(struct vn_ctx *ctx, const char *name, unsigned flags, struct vn_error *err)
+{
         int lock, r;
 
         if (!vn_net_name_valid(name))
@@ -74,7 +79,7 @@ int vn_destroy(struct vn_ctx *ctx, const char *name, struct vn_error *err)
         lock = vn_lock(ctx, name, err);
         if (lock < 0)
                 return lock;
-        r = vn_engine_destroy(ctx, name, false, err);
+        r = vn_engine_destroy(ctx, name, flags & VN_DESTROY_FORCE, err);
         vn_unlock(lock);
         return r;
 }

@@ -61,6 +61,8 @@ int vn_start_net(struct vn_ctx *ctx, struct vn_net *net, unsigned flags, struct 
                  struct vn_error *err);
 /* Stop a network: undo its journal. Idempotent; works after a crash. */
 int vn_destroy(struct vn_ctx *ctx, const char *name, struct vn_error *err);
+/* The same with VN_DESTROY_FORCE (engine.h): skip journal entries nothing can undo. */
+int vn_destroy_flags(struct vn_ctx *ctx, const char *name, unsigned flags, struct vn_error *err);
 
 /* One network's outcome in vn_destroy_all(). */
 struct vn_destroy_result {

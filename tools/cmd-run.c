@@ -197,12 +197,26 @@ static int cmd_destroy(struct cli *cli, int argc, char **argv)
         struct vn_error err = {0};
         size_t n = 0;
         struct vn_ctx *ctx;
-        bool all = false;
+        bool all = false, force = false;
+        char *pos[1] = {NULL};
         char *name;
         int r;
 
-        if ((r = one_or_all(cli, cmd, argc, argv, &name, &all, &ctx)) != EXIT_OK)
-                return r;
+        const struct cli_opt opts[] = {{"--all", false, NULL, &all},
+                                       {"--force", false, NULL, &force},
+                                       {0}};
+        int np = cli_parse_opts(cmd, argc, argv, opts, pos, 1);
+
+        if (np < 0)
+                return EXIT_USAGE;
+        if ((np == 1) == all)
+                return cli_usage(cmd, "give one NAME or --all");
+        if (all && force)
+                return cli_usage(cmd, "--force applies to one NAME");
+        name = pos[0];
+        ctx = cli_ctx(cli, &err);
+        if (!ctx)
+                return cli_fail(&err, -EINVAL);
         if (all)
                 return destroy_all(cli, ctx);
         /* ports handed to libvirt domains leave the domains first (vn_destroy refuses them) */
@@ -210,7 +224,7 @@ static int cmd_destroy(struct cli *cli, int argc, char **argv)
                 return cli_fail(&err, r);
         if (n && !cli->json)
                 printf("Detached %zu interface(s) from libvirt domains\n", n);
-        r = vn_destroy(ctx, name, &err);
+        r = vn_destroy_flags(ctx, name, force ? VN_DESTROY_FORCE : 0, &err);
         if (r < 0)
                 return cli_fail(&err, r);
         if (!cli->json)
@@ -587,7 +601,7 @@ const struct cli_cmd cli_run_cmds[] = {
     {"create", cmd_create, "[--dry-run] FILE", "start a transient network from XML",
      "Starts the network of FILE without a persistent definition: it disappears\n"
      "from `vnet list --all` when destroyed.\n"},
-    {"destroy", cmd_destroy, "NAME | --all", "stop a network and remove all it created",
+    {"destroy", cmd_destroy, "[--force] NAME | --all", "stop a network and remove all it created",
      "Undoes the journal of NAME: stops its dnsmasq (only the process vnet started),\n"
      "removes its firewall rules (one transaction), and deletes its bridge (only if\n"
      "it is still the bridge vnet created). Works after a crash; on a network that\n"
@@ -601,7 +615,19 @@ const struct cli_cmd cli_run_cmds[] = {
      "network locked throughout. Each network's journal stays until all of it is\n"
      "undone, so a crash in the middle leaves state that the next destroy cleans up.\n"
      "Prints one line per network (--json: [{\"name\",\"destroyed\"}]); exits 1 when\n"
-     "any network could not be destroyed, naming what is left.\n"},
+     "any network could not be destroyed, naming what is left.\n"
+     "\n"
+     "A journal that is missing, empty, cut inside a line, holds a NUL or control\n"
+     "byte or exceeds 16 MiB is not trusted: what it still says is undone, and the\n"
+     "rest is derived from the network's definition (the bridge by name and vnet's\n"
+     "MAC, the network's chains and map elements, dnsmasq by its configuration\n"
+     "file); destroy succeeds only when none of it is left, and otherwise names\n"
+     "what remains.\n"
+     "\n"
+     "  --force   skip journal entries no undo understands (an unknown kind, too few\n"
+     "            arguments) instead of failing on them; with an unusable journal and\n"
+     "            no definition left, undo what the journal still says and forget\n"
+     "            the rest\n"},
     {"plan", cmd_plan, "FILE|NAME", "print what start would do, touching nothing",
      "Prints, in a stable order fit for review, the links, sysctls, addresses,\n"
      "routes, the exact firewall transaction (and its removal), and the dnsmasq\n"
@@ -641,4 +667,3 @@ const struct cli_cmd cli_run_cmds[] = {
      "active; one failure does not stop the others (exit 1 if any failed).\n"},
     {0},
 };
-

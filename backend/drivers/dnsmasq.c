@@ -16,6 +16,7 @@
 #include "spawn.h"
 #include "dnsmasq.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -567,4 +568,25 @@ int vn_dnsmasq_start(const char *conf_path, const char *pid_path, struct vn_dnsm
                         return vn_err(err, r, "%s", e.msg);
                 usleep(10000u << attempt);
         }
+}
+
+pid_t vn_dnsmasq_find(const char *conf_path)
+{
+        DIR *d = opendir("/proc");
+        struct dirent *de;
+        pid_t found = 0;
+
+        if (!d)
+                return 0;
+        while (!found && (de = readdir(d))) {
+                char *end;
+                long v = strtol(de->d_name, &end, 10);
+
+                if (*end || v <= 0)
+                        continue;
+                if (vn_dnsmasq_is_ours((pid_t)v, conf_path))
+                        found = (pid_t)v;
+        }
+        closedir(d);
+        return found;
 }

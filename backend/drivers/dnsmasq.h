@@ -44,6 +44,9 @@ int vn_dnsmasq_id_load(const char *path, struct vn_dnsmasq_id *id);
 /* Stop it: SIGTERM, wait (bounded) until gone or zombie, then SIGKILL. Signals only through a
  * pidfd of a process for which vn_dnsmasq_alive() holds. Idempotent: 0 when nothing runs. */
 int vn_dnsmasq_stop(const struct vn_dnsmasq_id *id, const char *conf_path, struct vn_error *err);
+/* A running dnsmasq whose command line names conf_path (found through /proc, for when its
+ * remembered identity is gone or damaged); 0 when none. */
+pid_t vn_dnsmasq_find(const char *conf_path);
 /* SIGHUP: re-read hosts files. */
 int vn_dnsmasq_reload(const struct vn_dnsmasq_id *id, const char *conf_path,
                       struct vn_error *err);

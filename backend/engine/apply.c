@@ -330,8 +330,8 @@ static void *undo_thread(void *arg)
  * Removing firewall rules and deleting the bridge each wait for a kernel RCU grace period
  * (~15-40 ms) and do not depend on each other, so the nft removal runs in a thread while
  * the links are undone. */
-static int undo_journal(struct vn_ctx *ctx, struct vn_nl *nl, struct vn_journal *j,
-                        struct vn_error *err)
+int vn_engine_undo_journal(struct vn_ctx *ctx, struct vn_nl *nl, struct vn_journal *j,
+                           unsigned flags, struct vn_error *err)
 {
         struct undo_job job = {.ctx = ctx};
         pthread_t tid;
@@ -339,7 +339,14 @@ static int undo_journal(struct vn_ctx *ctx, struct vn_nl *nl, struct vn_journal 
         int first = 0;
 
         for (size_t i = j->n; i-- > 0;) {
+                const struct vn_undo_kind *k = vn_engine_undo_kind(j->e[i].kind);
                 int r;
+
+                if ((flags & VN_DESTROY_FORCE) && (!k || j->e[i].n_args < k->min_args)) {
+                        vn_ctx_log(ctx, "destroy --force: skipping journal entry '%s' (%s)",
+                                   j->e[i].kind, k ? "too few arguments" : "unknown kind");
+                        continue;
+                }
 
                 if (!threaded && strcmp(j->e[i].kind, "nft") == 0) {
                         job.e = &j->e[i];
@@ -920,7 +927,7 @@ static int apply_plan(struct run *R, struct vn_error *err)
         return write_state_file(R, "started", "", err);
 }
 
-static int destroy_locked(struct vn_ctx *ctx, struct vn_nl *nl, const char *name, bool quiet,
+static int destroy_locked(struct vn_ctx *ctx, struct vn_nl *nl, const char *name, unsigned flags,
                           struct vn_error *err);
 
 int vn_engine_start(struct vn_ctx *ctx, struct vn_net *net, unsigned flags,
@@ -958,7 +965,7 @@ int vn_engine_start(struct vn_ctx *ctx, struct vn_net *net, unsigned flags,
                 return r;
         if (st == VN_STATE_FAILED) {
                 /* a previous start died halfway: clean up what it left first */
-                r = destroy_locked(ctx, nl, net->name, true, err);
+                r = destroy_locked(ctx, nl, net->name, VN_DESTROY_QUIET, err);
                 if (r < 0) {
                         vn_err_prefix(err, "cleaning up an interrupted start");
                         return r;
@@ -999,7 +1006,7 @@ int vn_engine_start(struct vn_ctx *ctx, struct vn_net *net, unsigned flags,
                 r = apply_plan(&R, err);
         if (r < 0) {
                 /* roll back; the first error is the one reported */
-                undo_journal(ctx, nl, j, err);
+                vn_engine_undo_journal(ctx, nl, j, 0, err);
                 vn_journal_free(j);
                 rm_run_dir(ctx, net->name);
                 vn_fw_table_gc(ctx);
@@ -1026,22 +1033,26 @@ static int before_destroy(struct vn_ctx *ctx, struct vn_nl *nl, const char *name
         return 0;
 }
 
-static int destroy_locked(struct vn_ctx *ctx, struct vn_nl *nl, const char *name, bool quiet,
+static int destroy_locked(struct vn_ctx *ctx, struct vn_nl *nl, const char *name, unsigned flags,
                           struct vn_error *err)
 {
         _cleanup_free_ char *dir = vn_path_run(ctx, name);
         _cleanup_free_ char *jpath = vn_path_run_file(ctx, name, "journal");
+        _cleanup_free_ char *live = vn_path_run_file(ctx, name, "net.xml");
         struct vn_journal *j = NULL;
         struct vn_error jerr = {0};
+        char why[160] = "";
+        struct stat stt;
+        bool has_live;
         int r;
 
-        if (!dir || !jpath)
+        if (!dir || !jpath || !live)
                 return vn_err(err, -ENOMEM, "out of memory");
         /* the state directory must be a real directory of root's: a symlink planted in its
          * place is neither followed nor trusted */
         r = vn_dir_open(dir, false, 0, err);
         if (r == -ENOENT) {
-                if (quiet)
+                if (flags & VN_DESTROY_QUIET)
                         return 0;
                 return vn_err(err, -ENOENT, "network '%s' is not active", name);
         }
@@ -1051,16 +1062,53 @@ static int destroy_locked(struct vn_ctx *ctx, struct vn_nl *nl, const char *name
         }
         close(r);
         r = vn_journal_load(jpath, &j, &jerr);
-        if (r == -ENOENT)
+        /* A journal that cannot be trusted is never taken as "nothing was made" (salvage.c):
+         * start writes the live definition right after opening the journal, so a missing or
+         * empty journal next to it has lost what it recorded. */
+        has_live = fstatat(AT_FDCWD, live, &stt, AT_SYMLINK_NOFOLLOW) == 0;
+        if (r == -ENOENT && has_live)
+                snprintf(why, sizeof(why), "missing");
+        else if (r < 0 && r != -ENOENT)
+                snprintf(why, sizeof(why), "%s", r == -EFBIG ? "larger than 16 MiB" : strerror(-r));
+        else if (r == 0 && j->n_bad)
+                snprintf(why, sizeof(why), "%zu damaged line(s)", j->n_bad);
+        else if (r == 0 && j->n == 0 && has_live)
+                snprintf(why, sizeof(why), "empty");
+        if (r == -ENOENT && !why[0])
                 return rm_run_dir(ctx, name); /* leftovers without a journal: nothing was created */
-        if (r < 0)
-                return vn_err(err, r, "%s", jerr.msg);
+        if (why[0] && !(flags & VN_DESTROY_FORCE) && !vn_salvage_possible(ctx, name)) {
+                vn_journal_free(j);
+                return vn_err(err, -EBADMSG,
+                              "network '%s': journal '%s' is unusable (%s) and no definition is "
+                              "left to derive the cleanup from; nothing was removed. `vnet "
+                              "destroy --force %s` undoes what the journal still says and "
+                              "forgets the rest",
+                              name, jpath, why, name);
+        }
         r = before_destroy(ctx, nl, name, err);
         if (r < 0) {
                 vn_journal_free(j);
                 return r;
         }
-        r = undo_journal(ctx, nl, j, err);
+        if (why[0]) {
+                /* what the journal still says exactly first (overlay links, compat rules...),
+                 * then what the definition says (salvage.c); what is left is the news */
+                struct vn_error e1 = {0}, e2 = {0};
+                int r1, r2;
+
+                vn_ctx_log(ctx, "journal of '%s' unusable (%s): cleaning up from the definition",
+                           name, why);
+                r1 = j && j->n ? vn_engine_undo_journal(ctx, nl, j, flags, &e1) : 0;
+                r2 = vn_salvage(ctx, nl, name, why, flags, vn_engine_undo_kind, &e2);
+                if (r2 < 0)
+                        r = vn_err(err, r2, "%s", e2.msg);
+                else if (r1 < 0 && !(flags & VN_DESTROY_FORCE))
+                        r = vn_err(err, r1, "%s", e1.msg);
+                else
+                        r = 0;
+        } else {
+                r = vn_engine_undo_journal(ctx, nl, j, flags, err);
+        }
         vn_journal_free(j);
         if (r < 0)
                 return r; /* keep the journal: a retry knows what is left */
@@ -1073,7 +1121,7 @@ static int destroy_locked(struct vn_ctx *ctx, struct vn_nl *nl, const char *name
         return 0;
 }
 
-int vn_engine_destroy(struct vn_ctx *ctx, const char *name, bool quiet, struct vn_error *err)
+int vn_engine_destroy(struct vn_ctx *ctx, const char *name, unsigned flags, struct vn_error *err)
 {
         _cleanup_nl_ struct vn_nl *nl = NULL;
         int r;
@@ -1081,7 +1129,7 @@ int vn_engine_destroy(struct vn_ctx *ctx, const char *name, bool quiet, struct v
         r = vn_nl_open(&nl, err);
         if (r < 0)
                 return r;
-        return destroy_locked(ctx, nl, name, quiet, err);
+        return destroy_locked(ctx, nl, name, flags, err);
 }
 
 /* ---- destroy many in one batch -------------------------------------------- */
@@ -1221,11 +1269,13 @@ int vn_engine_destroy_batch(struct vn_ctx *ctx, char **names, size_t n, int *res
 
                 b[i].name = names[i];
                 results[i] = 0;
-                /* a state dir that is not a real directory of root's: destroy_locked says so */
+                /* a state dir that is not a real directory of root's: destroy_locked says so;
+                 * a damaged or empty journal is not trusted: the single destroy salvages it */
                 dfd = dir ? vn_dir_open(dir, false, 0, &jerr) : -ENOMEM;
                 if (dfd >= 0)
                         close(dfd);
                 if (dfd < 0 || !jpath || vn_journal_load(jpath, &b[i].j, &jerr) < 0 ||
+                    b[i].j->n_bad || b[i].j->n == 0 ||
                     !(b[i].done = calloc(b[i].j->n + 1, sizeof(bool)))) {
                         vn_journal_free(b[i].j);
                         b[i].j = NULL;
@@ -1254,7 +1304,7 @@ int vn_engine_destroy_batch(struct vn_ctx *ctx, char **names, size_t n, int *res
                 if (results[i] < 0)
                         goto next;
                 if (b[i].individual) {
-                        results[i] = destroy_locked(ctx, nl, names[i], true, &errs[i]);
+                        results[i] = destroy_locked(ctx, nl, names[i], VN_DESTROY_QUIET, &errs[i]);
                         goto next;
                 }
                 for (size_t k = b[i].j->n; k-- > 0;) {
@@ -1299,7 +1349,7 @@ int vn_engine_reconcile(struct vn_ctx *ctx, const char *name, struct vn_buf *rep
                 vn_buf_addf(report, "%s: an interrupted start was cleaned up\n", name);
                 r = vn_nl_open(&nl, err);
                 if (r == 0)
-                        r = destroy_locked(ctx, nl, name, true, err);
+                        r = destroy_locked(ctx, nl, name, VN_DESTROY_QUIET, err);
                 return r;
         case VN_STATE_ACTIVE:
                 break;
@@ -1327,7 +1377,7 @@ int vn_engine_reconcile(struct vn_ctx *ctx, const char *name, struct vn_buf *rep
                 /* the bridge is the network: everything hangs off it, start over */
                 vn_buf_addf(report, "%s: bridge %s was missing: network restarted\n", name,
                             p->bridge);
-                r = destroy_locked(ctx, nl, name, true, err);
+                r = destroy_locked(ctx, nl, name, VN_DESTROY_QUIET, err);
                 if (r == 0)
                         r = vn_engine_start(ctx, net, 0, NULL, err);
                 return r;

@@ -86,6 +86,12 @@ const struct vn_undo_kind *vn_engine_undo_kind(const char *kind);
 /* ---- apply.c: running networks (the caller holds the network's lock) -------------------- */
 
 enum {
+        VN_DESTROY_QUIET = 1 << 0, /* an inactive network is success */
+        VN_DESTROY_FORCE =
+            1 << 1, /* skip journal entries nothing can undo (vnet destroy --force) */
+};
+
+enum {
         VN_START_DRY_RUN = 1 << 0, /* plan only (returned through *plan_out) */
 };
 
@@ -100,10 +106,14 @@ int vn_engine_start(struct vn_ctx *ctx, struct vn_net *net, unsigned flags,
 
 /**
  * vn_engine_destroy: undo the journal of network `name` (features' before_destroy first),
- * then remove its runtime directory. quiet: an inactive network is success. Returns 0, or a
+ * then remove its runtime directory. A journal that is missing next to the live definition,
+ * empty, damaged or too large is not trusted: salvage.c cleans up from the definition and
+ * checks that nothing is left. Flags (vnet.h): VN_DESTROY_QUIET (an inactive network is
+ * success), VN_DESTROY_FORCE (skip journal entries no undo understands; with an unusable
+ * journal and no definition, undo what can be read and forget the rest). Returns 0, or a
  * negative errno (the journal stays for a retry).
  */
-int vn_engine_destroy(struct vn_ctx *ctx, const char *name, bool quiet, struct vn_error *err);
+int vn_engine_destroy(struct vn_ctx *ctx, const char *name, unsigned flags, struct vn_error *err);
 /**
  * vn_engine_destroy_batch: destroy the running networks names[0..n) (each already locked by
  * the caller) with one nft transaction for all their rules, one link-group delete for all
@@ -113,6 +123,31 @@ int vn_engine_destroy(struct vn_ctx *ctx, const char *name, bool quiet, struct v
  */
 int vn_engine_destroy_batch(struct vn_ctx *ctx, char **names, size_t n, int *results,
                             struct vn_error *errs);
+
+/**
+ * vn_engine_undo_journal: walk j backwards undoing every entry; keeps the first error but
+ * tries every step. VN_DESTROY_FORCE skips entries of unknown kinds or with too few
+ * arguments. Returns 0, or the first negative errno.
+ */
+int vn_engine_undo_journal(struct vn_ctx *ctx, struct vn_nl *nl, struct vn_journal *j,
+                           unsigned flags, struct vn_error *err);
+
+/* ---- salvage.c: destroy without a usable journal ----------------------------------------- */
+
+/* Is there a definition (live or persistent) to derive network name's cleanup from? */
+bool vn_salvage_possible(struct vn_ctx *ctx, const char *name);
+/* The undo of a journal kind (vn_engine_undo_kind), handed to salvage.c so that it calls
+ * no function of apply.c by name (apply.c calls it). */
+typedef const struct vn_undo_kind *(*vn_undo_lookup)(const char *kind);
+/**
+ * vn_salvage: with the journal unusable (why says how) and what it still says undone by the
+ * caller: stop the network's dnsmasq (found by its configuration file), remove its firewall
+ * (the plan's removal transaction, compat accepts, through lookup's undo kinds) and its
+ * bridge (by name, only with vnet's MAC), and check that none of it is left. Returns 0,
+ * -EBUSY naming what is still present, or another negative errno.
+ */
+int vn_salvage(struct vn_ctx *ctx, struct vn_nl *nl, const char *name, const char *why,
+               unsigned flags, vn_undo_lookup lookup, struct vn_error *err);
 
 /**
  * vn_engine_reconcile: repair a running network (see vn_reconcile in vnet.h), one line per

@@ -55,21 +55,30 @@ oom:
         return -ENOMEM;
 }
 
-static int journal_parse(struct vn_journal *j, char *data, struct vn_error *err)
+/* Lines are written whole (one write each, O_APPEND), so a line with a NUL or another
+ * control byte, or a last line without its newline (a write cut short, a full disk), is
+ * damage: it is counted in j->n_bad and left out, never half-understood. */
+static int journal_parse(struct vn_journal *j, char *data, size_t len, struct vn_error *err)
 {
-        char *save = NULL;
+        size_t pos = 0;
         int r;
 
-        for (char *line = strtok_r(data, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-                bool ok = true;
+        while (pos < len) {
+                char *line = data + pos, *nl = memchr(line, '\n', len - pos);
+                size_t ll = nl ? (size_t)(nl - line) : len - pos;
+                bool ok = nl != NULL;
 
-                for (const char *c = line; *c; c++)
-                        if ((unsigned char)*c < 0x20 && *c != '\t')
+                for (size_t i = 0; i < ll && ok; i++)
+                        if ((unsigned char)line[i] < 0x20 && line[i] != '\t')
                                 ok = false;
+                pos += ll + 1;
                 if (!ok) {
-                        vn_err(err, -EBADMSG, "journal '%s': skipping a corrupt line", j->path);
+                        j->n_bad++;
+                        vn_err(err, -EBADMSG, "journal '%s': %s", j->path,
+                               nl ? "a line with a NUL or control byte" : "the last line is cut");
                         continue;
                 }
+                line[ll] = '\0';
                 r = entry_push(j, line);
                 if (r < 0)
                         return r;
@@ -81,9 +90,10 @@ int vn_journal_load(const char *path, struct vn_journal **out, struct vn_error *
 {
         _cleanup_free_ char *data = NULL;
         struct vn_journal *j;
+        size_t len = 0;
         int r;
 
-        r = vn_read_file(path, 16u << 20, &data, NULL);
+        r = vn_read_file(path, VN_JOURNAL_MAX, &data, &len);
         if (r < 0)
                 return r == -ENOENT ? r : vn_err(err, r, "journal '%s': %s", path, strerror(-r));
         j = calloc(1, sizeof(*j));
@@ -95,7 +105,7 @@ int vn_journal_load(const char *path, struct vn_journal **out, struct vn_error *
                 free(j);
                 return -ENOMEM;
         }
-        r = journal_parse(j, data, err);
+        r = journal_parse(j, data, len, err);
         if (r < 0) {
                 vn_journal_free(j);
                 return r;

@@ -25,12 +25,17 @@ struct vn_journal {
         char *path;
         struct vn_journal_entry *e;
         size_t n;
+        size_t n_bad; /* damaged lines left out by vn_journal_load (see there) */
 };
+
+/* The largest journal read (a network's start writes a few KiB). */
+#define VN_JOURNAL_MAX (16u << 20)
 
 /* Open (create) for appending. */
 int vn_journal_open(const char *path, struct vn_journal **out, struct vn_error *err);
-/* Read all entries (fd = -1). -ENOENT when there is no journal. Malformed lines are
- * reported in err, and skipped (what can be identified is still returned). */
+/* Read all entries (fd = -1). -ENOENT when there is no journal, -EFBIG above VN_JOURNAL_MAX.
+ * Damaged lines (a NUL or control byte, a last line without its newline) are counted in
+ * n_bad, reported in err and left out (what can be identified is still returned). */
 int vn_journal_load(const char *path, struct vn_journal **out, struct vn_error *err);
 /* Append one entry: kind followed by NULL-terminated args. */
 int vn_journal_add(struct vn_journal *j, const char *kind, ...) __attribute__((sentinel));
