@@ -13,7 +13,9 @@ TEST=(busybox-static socat python3 procps libxml2-utils valgrind clang libclang-
 	# fidelity.sh: a second real DHCP client (Debian's dhclient-script applies routes and MTU)
 	isc-dhcp-client
 	# bench/charts.sh: the scale curves of make bench as SVG (bench-smoke checks them)
-	gnuplot-nox)
+	gnuplot-nox
+	# tests/e2e/helper.sh: the bridge helper installed with file capabilities (setcap)
+	libcap2-bin)
 
 pkgs=("${RUNTIME[@]}")
 [ "${1:-}" = --runtime ] || pkgs+=("${BUILD[@]}" "${TEST[@]}")
