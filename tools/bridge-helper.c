@@ -211,17 +211,14 @@ int main(int argc, char **argv)
                 printf("%s\n", DEFAULT_ACL);
                 return 0;
         }
-        {
-                int rc = keep_only_net_admin(&why);
-
-                if (rc < 0)
-                        return fail(1, "%s%s%s", why, rc != -EPERM ? ": " : "",
-                                    rc != -EPERM ? strerror(-rc) : "");
-        }
         if (r < 0) {
                 usage(stderr);
                 return fail(2, "%s", err.msg);
         }
+        r = keep_only_net_admin(&why);
+        if (r < 0)
+                return fail(1, "%s%s%s", why, r != -EPERM ? ": " : "",
+                            r != -EPERM ? strerror(-r) : "");
         /* secure_getenv: nothing for a setuid or file-capability run (tests run it unprivileged) */
         if ((env = secure_getenv("VNET_BRIDGE_ACL")) && *env)
                 acl = env;

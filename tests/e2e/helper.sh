@@ -183,6 +183,25 @@ for mode in setuid filecap; do
 		t_fail "$mode: a link that is not a bridge is refused" "rc $RC" "$ERR" "$(ip -n "$H" -o link show type tun)"
 	fi
 done
+
+# the arguments and the ACL as the installed helper meets them (no QEMU needed: it stops first)
+for bad in "--fd=" "--fd= 3" "--fd=3 "; do
+	run as_nobody "$HELPER" --br=virbr0 "$bad"
+	[ "$RC" -eq 2 ] && printf '%s' "$ERR" | grep -q "^vnet-bridge-helper: error: --fd '.*': not a file descriptor" &&
+		t_ok "setuid: '$bad' is refused (usage error)" || t_fail "setuid: '$bad' is refused" "rc $RC" "$ERR"
+done
+cp "$ACL" "$M/acl.saved"
+printf 'allow virbr0\n' >"$M/inc.conf"
+printf 'include inc.conf\n' >"$ACL"
+run as_nobody "$HELPER" --br=virbr0 --fd=0
+[ "$RC" -eq 1 ] && printf '%s' "$ERR" | grep -q "include 'inc.conf': the path must be absolute (access denied)" &&
+	t_ok "setuid: a relative include in the ACL is refused" || t_fail "setuid: a relative include in the ACL is refused" "rc $RC" "$ERR"
+printf 'allow all\n\0deny virbr0\n' >"$ACL" # the NUL hid the deny
+run as_nobody "$HELPER" --br=virbr0 --fd=0
+[ "$RC" -eq 1 ] && printf '%s' "$ERR" | grep -q "contains a NUL byte: refused (access denied)" &&
+	t_ok "setuid: an ACL with a NUL byte is refused" || t_fail "setuid: an ACL with a NUL byte is refused" "rc $RC" "$ERR"
+cp "$M/acl.saved" "$ACL"
+[ "$(taps)" -eq 0 ] && t_ok "refusals leave no tap" || t_fail "refusals leave no tap" "$(ip -n "$H" -o link show type tun)"
 V destroy default >/dev/null
 
 t_done
