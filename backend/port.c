@@ -21,6 +21,7 @@
 #include "helper-port.h"
 #include "vnet.h"
 
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <pwd.h>
@@ -150,6 +151,10 @@ static char *port_format(const struct vn_port *p)
         }
         if (p->saved_mac[0])
                 vn_buf_addf(&b, "saved_mac=%s\n", p->saved_mac);
+        if (p->portgroup[0])
+                vn_buf_addf(&b, "portgroup=%s\n", p->portgroup);
+        if (p->isolated)
+                vn_buf_add(&b, "isolated=1\n");
         if (p->pending)
                 vn_buf_addf(&b, "pending=1\n");
         return vn_buf_steal(&b);
@@ -202,6 +207,10 @@ static int port_parse(char *text, struct vn_port *p)
                         copy_str(p->peer, sizeof(p->peer), v);
                 } else if (strcmp(l, "saved_mac") == 0) {
                         copy_str(p->saved_mac, sizeof(p->saved_mac), v);
+                } else if (strcmp(l, "portgroup") == 0) {
+                        copy_str(p->portgroup, sizeof(p->portgroup), v);
+                } else if (strcmp(l, "isolated") == 0) {
+                        p->isolated = strcmp(v, "1") == 0;
                 } else if (strcmp(l, "pending") == 0) {
                         p->pending = strcmp(v, "1") == 0;
                 }
@@ -442,6 +451,11 @@ static int attach_to_bridge(struct port_build *b, struct vn_error *err)
         r = port_step(b->ctx, "port-master", err);
         if (r == 0)
                 r = vn_link_set_master(b->nl, p->ifname, b->bridge, err);
+        if (r == 0 && p->isolated) { /* before it is up: no frame passes unisolated */
+                r = port_step(b->ctx, "port-isolated", err);
+                if (r == 0)
+                        r = vn_bridge_port_set_isolated(b->nl, p->ifname, true, err);
+        }
         if (r == 0)
                 r = port_step(b->ctx, "port-up", err);
         if (r < 0)
@@ -816,6 +830,19 @@ static int port_net_load(struct vn_ctx *ctx, const char *name, struct port_net *
         return r;
 }
 
+/* The name goes into the port's record (one "key=value" line). */
+static bool portgroup_name_ok(const char *s)
+{
+        size_t n = strlen(s);
+
+        if (n == 0 || n >= sizeof(((struct vn_port *)0)->portgroup))
+                return false;
+        for (; *s; s++)
+                if (!isalnum((unsigned char)*s) && !strchr("_-.:", *s))
+                        return false;
+        return true;
+}
+
 static int random_mac(uint8_t mac[6])
 {
         mac[0] = 0x52;
@@ -898,6 +925,26 @@ static int add_locked(struct vn_ctx *ctx, struct vn_nl *nl, const char *name,
         if (!pl->macvtap && !pl->bridge[0]) {
                 r = vn_err(err, -EINVAL, "network '%s' (%s) has no bridge for guest ports", name,
                            vn_fwd_mode_name(pl->mode));
+                goto out;
+        }
+        if (!pl->macvtap) {
+                const struct vn_plan_portclass *pc;
+
+                r = vn_plan_port_class(pl, o->portgroup, &pc, err);
+                if (r < 0)
+                        goto out;
+                if (pc->name && !portgroup_name_ok(pc->name)) {
+                        r = vn_err(err, -EINVAL,
+                                   "network '%s': portgroup name '%s' cannot be "
+                                   "recorded (letters, digits, '_', '-', '.', ':' only)",
+                                   name, pc->name);
+                        goto out;
+                }
+                copy_str(p.portgroup, sizeof(p.portgroup), pc->name ? pc->name : "");
+                p.isolated = pc->isolated;
+        } else if (o->portgroup) {
+                r = vn_err(err, -EINVAL, "network '%s' (%s): portgroups apply to bridge ports only",
+                           name, vn_fwd_mode_name(pl->mode));
                 goto out;
         }
         p.type = type;

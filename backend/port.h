@@ -48,6 +48,7 @@ struct vn_port_opts {
         pid_t owner_pid;        /* process that will hold the fds (0: none); its death
                                  * ends the port */
         const char *owner;      /* free text for port-list ("vnet qemu", "qmp:SOCK") */
+        const char *portgroup;  /* the network's <portgroup> (NULL: its default one) */
         bool no_record;         /* only with net = NULL: a bare tap on opts->bridge */
         const char *bridge;     /* with net = NULL: the bridge to attach to */
 };
@@ -67,6 +68,8 @@ struct vn_port {
         char netns[256];
         char peer[16];                 /* NETNS: the name inside the namespace */
         char saved_mac[VN_MAC_STRLEN]; /* passthrough: the lower device's MAC to restore */
+        char portgroup[64];            /* "" when the port is in no portgroup */
+        bool isolated;                 /* bridge port flag set (<port isolated='yes'>) */
         int fds[VN_PORT_MAX_QUEUES];   /* with keep_fds: the queue fds; else -1 */
         unsigned n_fds;
         bool pending; /* recorded before its link exists: an add not (yet) complete */
@@ -80,6 +83,8 @@ struct vn_port {
  * set before it is enslaved, up. MACVTAP: a macvtap in the network's mode on the least used
  * pool device (passthrough: a free device, its MAC saved and restored), /dev/tapN opened once
  * per queue. NETNS: a veth pair, the peer created in the namespace with the guest MAC.
+ * Bridge ports get their portgroup's settings (opts->portgroup, default: the portgroup with
+ * default='yes'): the bridge port flag "isolated" for <port isolated='yes'>.
  * A MAC already used by another port of the network is refused (-EEXIST). With net = NULL
  * and opts->no_record, a tap on opts->bridge that no network owns (bridge helper).
  * On failure nothing stays behind and *out is untouched.

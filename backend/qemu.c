@@ -39,6 +39,8 @@ int vn_qemu_nic_parse(const char *spec, struct vn_qemu_nic *out, struct vn_error
                         n.model = v;
                 } else if (strcmp(tok, "ifname") == 0) {
                         n.ifname = v;
+                } else if (strcmp(tok, "portgroup") == 0) {
+                        n.portgroup = v;
                 } else if (strcmp(tok, "queues") == 0) {
                         char *end;
                         unsigned long q = strtoul(v, &end, 10);
@@ -51,9 +53,10 @@ int vn_qemu_nic_parse(const char *spec, struct vn_qemu_nic *out, struct vn_error
                         }
                         n.queues = (unsigned)q;
                 } else {
-                        vn_err(err, -EINVAL,
-                               "--nic '%s': unknown key '%s' (mac, queues, model, ifname)", spec,
-                               tok);
+                        vn_err(
+                            err, -EINVAL,
+                            "--nic '%s': unknown key '%s' (mac, queues, model, ifname, portgroup)",
+                            spec, tok);
                         free(n.buf);
                         return -EINVAL;
                 }
@@ -69,7 +72,8 @@ int vn_qemu_nic_parse(const char *spec, struct vn_qemu_nic *out, struct vn_error
 bad:
         free(n.buf);
         return vn_err(err, -EINVAL,
-                      "--nic '%s': expected NET[,mac=MAC][,queues=N][,model=M][,ifname=NAME]",
+                      "--nic '%s': expected "
+                      "NET[,mac=MAC][,queues=N][,model=M][,ifname=NAME][,portgroup=PG]",
                       spec ? spec : "");
 }
 
@@ -157,6 +161,7 @@ int vn_qemu_run(struct vn_ctx *ctx, const struct vn_qemu_nic *nics, size_t n_nic
                 const struct vn_qemu_nic *n = &nics[made];
                 struct vn_port_opts o = {
                     .ifname = n->ifname,
+                    .portgroup = n->portgroup,
                     .mac = n->mac,
                     .queues = n->queues,
                     .vnet_hdr = true,

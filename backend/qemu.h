@@ -19,6 +19,7 @@ struct vn_qemu_nic {
         char *mac;
         char *model;
         char *ifname;
+        char *portgroup;
         unsigned queues;
         char *buf; /* owns the strings; free() it */
 };

@@ -41,6 +41,12 @@ static void print_port_json(const struct vn_port *p)
         printf(",\"queues\":%u,\"persist\":%s,\"owner_pid\":%ld,\"owner\":", p->queues,
                p->persist ? "true" : "false", (long)p->owner_pid);
         cli_json_str(stdout, p->owner);
+        printf(",\"portgroup\":");
+        if (p->portgroup[0])
+                cli_json_str(stdout, p->portgroup);
+        else
+                printf("null");
+        printf(",\"isolated\":%s", p->isolated ? "true" : "false");
         if (p->netns[0]) {
                 printf(",\"netns\":");
                 cli_json_str(stdout, p->netns);
@@ -54,7 +60,7 @@ static int cmd_port_add(struct cli *cli, int argc, char **argv)
 {
         const struct cli_cmd *cmd = self("port-add");
         const char *ifname = NULL, *mac = NULL, *queues = NULL, *netns = NULL, *qmp = NULL,
-                   *model = NULL;
+                   *model = NULL, *portgroup = NULL;
         bool persist = false;
         struct vn_error err = {0};
         struct vn_port p;
@@ -63,10 +69,15 @@ static int cmd_port_add(struct cli *cli, int argc, char **argv)
         int n, r;
 
         const struct cli_opt opts[] = {
-            {"--ifname", true, &ifname, NULL},    {"--mac", true, &mac, NULL},
-            {"--queues", true, &queues, NULL},    {"--netns", true, &netns, NULL},
-            {"--qmp", true, &qmp, NULL},          {"--model", true, &model, NULL},
-            {"--persist", false, NULL, &persist}, {0},
+            {"--ifname", true, &ifname, NULL},
+            {"--mac", true, &mac, NULL},
+            {"--queues", true, &queues, NULL},
+            {"--netns", true, &netns, NULL},
+            {"--qmp", true, &qmp, NULL},
+            {"--model", true, &model, NULL},
+            {"--portgroup", true, &portgroup, NULL},
+            {"--persist", false, NULL, &persist},
+            {0},
         };
         struct vn_port_opts o = {0};
 
@@ -89,6 +100,7 @@ static int cmd_port_add(struct cli *cli, int argc, char **argv)
         o.ifname = ifname;
         o.mac = mac;
         o.netns = netns;
+        o.portgroup = portgroup;
         if (qmp) {
                 r = vn_port_hotplug(ctx, pos[0], &o, qmp, model, &p, &err);
         } else {
@@ -259,8 +271,8 @@ out:
 
 const struct cli_cmd cli_port_cmds[] = {
     {"port-add", cmd_port_add,
-     "NAME [--ifname IF] [--mac MAC] [--persist] [--netns NS] [--queues N] [--qmp SOCKET "
-     "[--model M]]",
+     "NAME [--ifname IF] [--mac MAC] [--persist] [--netns NS] [--queues N] [--portgroup PG] "
+     "[--qmp SOCKET [--model M]]",
      "create a guest port on a running network",
      "Creates a guest NIC on the running network NAME and prints its host-side\n"
      "interface name. The port is recorded (see port-list) and removed by\n"
@@ -271,6 +283,11 @@ const struct cli_cmd cli_port_cmds[] = {
      "bridge's MTU and the guest MAC with first byte 0xFE. On a macvtap network\n"
      "(forward mode bridge/vepa/private/passthrough with <interface dev>) it is a\n"
      "macvtap, macvtapN, on the least used device of the pool.\n"
+     "\n"
+     "A bridge port takes the settings of its <portgroup> (--portgroup, default: the\n"
+     "one with default='yes', else the network's own): with <port isolated='yes'> it\n"
+     "is an isolated bridge port (no traffic to other isolated ports, only to the\n"
+     "host and to non-isolated ports).\n"
      "\n"
      "Options:\n"
      "  --ifname IF     the port's interface name (with --netns: the name inside\n"
@@ -284,6 +301,7 @@ const struct cli_cmd cli_port_cmds[] = {
      "  --qmp SOCKET    hotplug into the running QEMU behind this QMP socket: getfd\n"
      "                  per queue, netdev_add, device_add; undone on any failure\n"
      "  --queues N      multiqueue: N queues (with --qmp: one fd passed per queue)\n"
+     "  --portgroup PG  the network's <portgroup name='PG'> (an unknown name is refused)\n"
      "  --model M       device model for --qmp (default virtio-net-pci)\n"
      "With --json: the port as a JSON object.\n"},
     {"port-del", cmd_port_del, "NAME IFNAME [--qmp SOCKET [--timeout MS]]", "remove a guest port",
@@ -297,7 +315,8 @@ const struct cli_cmd cli_port_cmds[] = {
      "first: a port whose link is gone (a QEMU that exited took its tap with it, a\n"
      "namespace was deleted) is dropped, and a port whose owner process died is\n"
      "removed. With --json: an array of objects.\n"},
-    {"qemu", cmd_qemu, "[--nic NET[,mac=MAC][,queues=N][,model=M][,ifname=IF]]... -- QEMU ARGS...",
+    {"qemu", cmd_qemu,
+     "[--nic NET[,mac=MAC][,queues=N][,model=M][,ifname=IF][,portgroup=PG]]... -- QEMU ARGS...",
      "run QEMU with guest NICs on vnet networks",
      "Creates one port per --nic on network NET, then executes QEMU ARGS (the first\n"
      "is the QEMU binary) with, for each port,\n"
@@ -309,4 +328,3 @@ const struct cli_cmd cli_port_cmds[] = {
      "virtio-net-pci unless given. Exit status: QEMU's, or 1/2 when vnet failed.\n"},
     {0},
 };
-

@@ -472,6 +472,8 @@ static void format_portgroup(struct vn_buf *b, const struct vn_portgroup *pg)
         format_vlan(b, 4, &pg->vlan);
         format_virtualport(b, 4, &pg->virtualport);
         format_bandwidth(b, 4, &pg->bandwidth);
+        if (pg->port_isolated)
+                line(b, 4, "<port isolated='%s'/>\n", tristate(pg->port_isolated));
         line(b, 2, "</portgroup>\n");
 }
 

@@ -234,6 +234,7 @@ struct vn_portgroup {
         struct vn_virtualport virtualport;
         struct vn_bandwidth bandwidth;
         struct vn_vlan vlan;
+        enum vn_tristate port_isolated; /* <port isolated=> inside the portgroup (vnet) */
         int line;
 };
 

@@ -944,11 +944,22 @@ static int parse_virtualport(struct pctx *c, xmlNode *n, struct vn_virtualport *
         return 0;
 }
 
+/* <port isolated='yes'/> inside a <portgroup>: libvirt has it only on the network (and on a
+ * domain's <interface>); vnet lets a portgroup override the network's setting. */
+static int parse_portgroup_port(struct pctx *c, xmlNode *n, struct vn_portgroup *pg, bool *seen)
+{
+        if (*seen)
+                return duplicate(c, n);
+        *seen = true;
+        return get_tristate(c, n, "isolated", &pg->port_isolated);
+}
+
 static int parse_portgroup(struct pctx *c, xmlNode *n)
 {
         struct vn_net *net = c->net;
         struct vn_portgroup *pg;
         _cleanup_free_ char *def = NULL;
+        bool have_port = false;
         int r;
 
         if (!(pg = grow(&net->portgroups, &net->n_portgroups, sizeof(*pg))))
@@ -969,8 +980,10 @@ static int parse_portgroup(struct pctx *c, xmlNode *n)
                         r = parse_bandwidth(c, ch, &pg->bandwidth);
                 else if (is_plain(ch, "vlan"))
                         r = parse_vlan(c, ch, &pg->vlan);
+                else if (is_plain(ch, "port")) /* vnet: not in libvirt's schema */
+                        r = parse_portgroup_port(c, ch, pg, &have_port);
                 else
-                        r = unknown_child(c, ch, n, "virtualport, bandwidth, vlan");
+                        r = unknown_child(c, ch, n, "virtualport, bandwidth, vlan, port");
                 if (r < 0)
                         return r;
         }

@@ -70,6 +70,9 @@ void vn_plan_free(struct vn_plan *p)
         free(p->fw6_remove);
         vn_strv_free(p->compat_add, p->n_compat);
         vn_strv_free(p->compat_del, p->n_compat);
+        for (size_t i = 0; i < p->n_portclasses; i++)
+                free(p->portclasses[i].name);
+        free(p->portclasses);
         free(p->dnsmasq_conf);
         free(p->dnsmasq_conf_path);
         free(p->dnsmasq_pid_path);
@@ -179,6 +182,71 @@ static int plan_l3(const struct vn_net *net, struct vn_plan *p, struct vn_error 
         return 0;
 }
 
+/* Guest port classes: the network's settings and each portgroup's. Bridge networks only: a
+ * macvtap port never passes a bridge, so isolation cannot be applied there. */
+static int plan_portclasses(const struct vn_net *net, struct vn_plan *p, struct vn_error *err)
+{
+        bool any_default = false;
+
+        if (p->macvtap) {
+                if (net->port_isolated == VN_YES)
+                        return vn_err(err, -EOPNOTSUPP,
+                                      "network '%s': <port isolated='yes'>: not supported by vnet "
+                                      "with forward mode='%s' (macvtap ports do not pass a "
+                                      "bridge; mode='private' keeps guests apart)",
+                                      net->name, vn_fwd_mode_name(p->mode));
+                for (size_t i = 0; i < net->n_portgroups; i++)
+                        if (net->portgroups[i].port_isolated == VN_YES)
+                                return vn_err(err, -EOPNOTSUPP,
+                                              "network '%s': <portgroup name='%s'> <port "
+                                              "isolated='yes'>: not supported by vnet with forward "
+                                              "mode='%s' (macvtap ports do not pass a bridge)",
+                                              net->name, net->portgroups[i].name,
+                                              vn_fwd_mode_name(p->mode));
+                return 0;
+        }
+        if (!p->bridge[0])
+                return 0;
+        p->portclasses = calloc(net->n_portgroups + 1, sizeof(*p->portclasses));
+        if (!p->portclasses)
+                return vn_err(err, -ENOMEM, "out of memory");
+        p->portclasses[0].isolated = net->port_isolated == VN_YES;
+        p->n_portclasses = 1;
+        for (size_t i = 0; i < net->n_portgroups; i++) {
+                const struct vn_portgroup *pg = &net->portgroups[i];
+                struct vn_plan_portclass *pc = &p->portclasses[i + 1];
+
+                if (!(pc->name = strdup(pg->name)))
+                        return vn_err(err, -ENOMEM, "out of memory");
+                p->n_portclasses++;
+                pc->is_default = pg->is_default == VN_YES;
+                any_default |= pc->is_default;
+                /* a portgroup's own <port isolated> wins over the network's */
+                pc->isolated =
+                    pg->port_isolated ? pg->port_isolated == VN_YES : p->portclasses[0].isolated;
+        }
+        p->portclasses[0].is_default = !any_default;
+        return 0;
+}
+
+int vn_plan_port_class(const struct vn_plan *p, const char *name,
+                       const struct vn_plan_portclass **out, struct vn_error *err)
+{
+        for (size_t i = 0; i < p->n_portclasses; i++) {
+                const struct vn_plan_portclass *pc = &p->portclasses[i];
+
+                if (name ? pc->name && strcmp(pc->name, name) == 0 : pc->is_default) {
+                        *out = pc;
+                        return 0;
+                }
+        }
+        if (!p->n_portclasses)
+                return vn_err(err, -EINVAL,
+                              "network '%s' (%s): portgroups apply to bridge ports only", p->name,
+                              vn_fwd_mode_name(p->mode));
+        return vn_err(err, -ENOENT, "network '%s' has no <portgroup name='%s'>", p->name, name);
+}
+
 int vn_plan_build(const struct vn_net *net, const struct vn_plan_opts *opts, struct vn_plan **out,
                   struct vn_error *err)
 {
@@ -225,6 +293,8 @@ int vn_plan_build(const struct vn_net *net, const struct vn_plan_opts *opts, str
                         return -ENOMEM;
         }
 
+        if ((r = plan_portclasses(net, p, err)) < 0)
+                return r;
         if ((r = vn_plan_overlay(net, opts, p, &view, err)) < 0)
                 return r;
         net = &view;
@@ -272,6 +342,25 @@ int vn_plan_build(const struct vn_net *net, const struct vn_plan_opts *opts, str
 static void fmt_section(struct vn_buf *b, const char *title)
 {
         vn_buf_addf(b, "\n# %s\n", title);
+}
+
+/* Only when something differs from a plain port: plans of networks without portgroups,
+ * isolation or bandwidth stay as they were. */
+static void fmt_portclasses(const struct vn_plan *p, struct vn_buf *b)
+{
+        if (p->n_portclasses <= 1 && !(p->n_portclasses && p->portclasses[0].isolated))
+                return;
+        fmt_section(b, "guest ports (each port vnet creates on the bridge, by portgroup)");
+        for (size_t i = 0; i < p->n_portclasses; i++) {
+                const struct vn_plan_portclass *pc = &p->portclasses[i];
+
+                if (pc->name)
+                        vn_buf_addf(b, "portgroup %s", pc->name);
+                else
+                        vn_buf_add(b, "no portgroup");
+                vn_buf_addf(b, "%s: isolated %s\n", pc->is_default ? " (default)" : "",
+                            pc->isolated ? "on" : "off");
+        }
 }
 
 char *vn_plan_format(const struct vn_plan *p)
@@ -329,6 +418,7 @@ char *vn_plan_format(const struct vn_plan *p)
                 }
         }
         vn_plan_overlay_format(p, &b);
+        fmt_portclasses(p, &b);
         if (p->fw_apply) {
                 vn_buf_addf(&b, "\n# firewall (%s, one transaction, %u rules)\n",
                             vn_fw_backend_name(p->fw), p->fw_rules);
@@ -418,6 +508,18 @@ char *vn_plan_format_json(const struct vn_plan *p)
         json_str(&b, p->fw_apply ? p->fw_apply : "");
         vn_buf_add(&b, ",\"dnsmasq_conf\":");
         json_str(&b, p->dnsmasq ? p->dnsmasq_conf : "");
-        vn_buf_add(&b, "}\n");
+        vn_buf_add(&b, ",\"ports\":[");
+        for (size_t i = 0; i < p->n_portclasses; i++) {
+                const struct vn_plan_portclass *pc = &p->portclasses[i];
+
+                vn_buf_add(&b, i ? ",{\"portgroup\":" : "{\"portgroup\":");
+                if (pc->name)
+                        json_str(&b, pc->name);
+                else
+                        vn_buf_add(&b, "null");
+                vn_buf_addf(&b, ",\"default\":%s,\"isolated\":%s}",
+                            pc->is_default ? "true" : "false", pc->isolated ? "true" : "false");
+        }
+        vn_buf_add(&b, "]}\n");
         return vn_buf_steal(&b);
 }

@@ -92,6 +92,14 @@ struct vn_plan_overlay {
         size_t n_bgp_peers;
 };
 
+/* What a guest port gets from its network: the network's own settings, or a portgroup's
+ * (port-add --portgroup, default: the portgroup with default='yes'). */
+struct vn_plan_portclass {
+        char *name;      /* portgroup, NULL: no portgroup */
+        bool is_default; /* ports without --portgroup get this class */
+        bool isolated;   /* bridge port flag "isolated": no frames to other isolated ports */
+};
+
 struct vn_plan {
         char *name;
         struct vn_plan_overlay *overlay; /* NULL: a single-host network */
@@ -136,6 +144,11 @@ struct vn_plan {
         char **compat_del;
         size_t n_compat;
 
+        /* guest ports: [0] the network's own settings, then one per <portgroup> (bridge
+         * networks only; none on macvtap networks) */
+        struct vn_plan_portclass *portclasses;
+        size_t n_portclasses;
+
         /* dnsmasq */
         bool dnsmasq;
         char *dnsmasq_conf;
@@ -162,6 +175,12 @@ int vn_plan_build(const struct vn_net *net, const struct vn_plan_opts *opts, str
 char *vn_plan_format(const struct vn_plan *p);
 /* JSON rendering. */
 char *vn_plan_format_json(const struct vn_plan *p);
+
+/* The class of a new port: the portgroup `name`, or with name NULL the default portgroup (or
+ * the network's own settings when none is default). -ENOENT (err filled) for an unknown
+ * portgroup, -EINVAL when the network has no bridge ports. */
+int vn_plan_port_class(const struct vn_plan *p, const char *name,
+                       const struct vn_plan_portclass **out, struct vn_error *err);
 
 /* Deterministic 52:54:00:xx:xx:xx from the network's UUID (used when <mac> is absent). */
 void vn_plan_default_mac(const struct vn_net *net, uint8_t mac[6]);

@@ -30,6 +30,7 @@ cat >"$R/nat.xml" <<'X'
   <name>pnat</name>
   <forward mode='nat'/>
   <bridge name='vnbr-p' stp='off'/>
+  <port isolated='yes'/>
   <ip address='10.62.0.1' prefix='24'>
     <dhcp><range start='10.62.0.10' end='10.62.0.20'/></dhcp>
   </ip>

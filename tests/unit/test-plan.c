@@ -211,6 +211,66 @@ static void isolated_semantics(void **state)
         vn_plan_free(p);
 }
 
+/* Plan a document given inline; NULL (and the error in err) when planning refuses it. */
+static struct vn_plan *plan_text(const char *xml, struct vn_error *err)
+{
+        struct vn_plan_opts opts = {
+            .run_dir = "/run/vnet/t", .fw = VN_FW_NFT, .dnsmasq_path = "/usr/sbin/dnsmasq"};
+        struct vn_net *net = NULL;
+        struct vn_plan *p = NULL;
+
+        if (vn_net_parse_buffer(xml, strlen(xml), "t.xml", &net, err) < 0)
+                fail_msg("parse: %s", err->msg);
+        if (vn_net_check(net, err) < 0)
+                fail_msg("check: %s", err->msg);
+        if (vn_plan_build(net, &opts, &p, err) < 0)
+                p = NULL;
+        vn_net_free(net);
+        return p;
+}
+
+/* <port isolated> of the network, overridden by a portgroup's; the default portgroup decides
+ * for ports without --portgroup. The plan outlives the model it was made from. */
+static void port_classes(void **state)
+{
+        static const char xml[] =
+            "<network><name>t</name><bridge name='vnbr-t'/><port isolated='yes'/>"
+            "<ip address='10.9.0.1' prefix='24'/>"
+            "<portgroup name='a'><port isolated='no'/></portgroup>"
+            "<portgroup name='b' default='yes'/></network>";
+        static const char mv[] =
+            "<network><name>m</name><forward mode='vepa'><interface dev='eth9'/></forward>"
+            "<port isolated='yes'/></network>";
+        const struct vn_plan_portclass *pc = NULL;
+        struct vn_error err = {0};
+        struct vn_plan *p = plan_text(xml, &err);
+        _cleanup_free_ char *text = NULL;
+
+        (void)state;
+        assert_non_null(p);
+        assert_int_equal(p->n_portclasses, 3);
+        assert_true(p->portclasses[0].isolated);
+        assert_false(p->portclasses[0].is_default); /* portgroup b is the default */
+        assert_false(p->portclasses[1].isolated);   /* a: its own <port isolated='no'> */
+        assert_true(p->portclasses[2].isolated);    /* b: inherits the network's */
+        assert_true(p->portclasses[2].is_default);
+        assert_int_equal(vn_plan_port_class(p, NULL, &pc, &err), 0);
+        assert_ptr_equal(pc, &p->portclasses[2]);
+        assert_int_equal(vn_plan_port_class(p, "a", &pc, &err), 0);
+        assert_ptr_equal(pc, &p->portclasses[1]);
+        assert_int_equal(vn_plan_port_class(p, "zz", &pc, &err), -ENOENT);
+        assert_non_null(strstr(err.msg, "no <portgroup name='zz'>"));
+        text = vn_plan_format(p);
+        assert_non_null(strstr(text, "\nno portgroup: isolated on\nportgroup a: isolated off\n"
+                                     "portgroup b (default): isolated on\n"));
+        vn_plan_free(p);
+
+        /* a macvtap network cannot isolate its ports: start refuses it, naming the element */
+        memset(&err, 0, sizeof(err));
+        assert_null(plan_text(mv, &err));
+        assert_non_null(strstr(err.msg, "<port isolated='yes'>: not supported by vnet"));
+}
+
 static void open_has_no_rules(void **state)
 {
         struct vn_plan *p = plan_file("examples/open.xml", VN_FW_NFT);
@@ -338,6 +398,7 @@ int main(void)
                 cmocka_unit_test(route_semantics),
                 cmocka_unit_test(isolated_semantics),
                 cmocka_unit_test(open_has_no_rules),
+                cmocka_unit_test(port_classes),
                 cmocka_unit_test(host_bridge_creates_nothing),
                 cmocka_unit_test(rule_count_independent_of_subnet),
                 cmocka_unit_test(ident_escapes),
