@@ -8,6 +8,7 @@
 
 #include "vnet.h"
 
+#include "bandwidth.h"
 #include "dnsmasq.h"
 #include "fw.h"
 #include "hostcheck.h"
@@ -26,9 +27,10 @@ static pthread_once_t features_once = PTHREAD_ONCE_INIT;
 /* The features whose journal kinds and steps the engine runs. */
 static void features_register(void)
 {
-        /* a table of two fixed entries: it cannot be full, and their kinds differ */
+        /* a table of three fixed entries: it cannot be full, and their kinds differ */
         (void)vn_engine_register(&vn_overlay_feature);
         (void)vn_engine_register(&vn_ports_feature);
+        (void)vn_engine_register(&vn_bandwidth_feature);
 }
 
 void vn_features_init(void)

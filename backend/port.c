@@ -16,6 +16,7 @@
  */
 #include "config.h"
 
+#include "bandwidth.h"
 #include "fault.h"
 #include "port.h"
 #include "helper-port.h"
@@ -155,6 +156,8 @@ static char *port_format(const struct vn_port *p)
                 vn_buf_addf(&b, "portgroup=%s\n", p->portgroup);
         if (p->isolated)
                 vn_buf_add(&b, "isolated=1\n");
+        if (p->ifb[0])
+                vn_buf_addf(&b, "ifb=%s\n", p->ifb);
         if (p->pending)
                 vn_buf_addf(&b, "pending=1\n");
         return vn_buf_steal(&b);
@@ -209,6 +212,8 @@ static int port_parse(char *text, struct vn_port *p)
                         copy_str(p->saved_mac, sizeof(p->saved_mac), v);
                 } else if (strcmp(l, "portgroup") == 0) {
                         copy_str(p->portgroup, sizeof(p->portgroup), v);
+                } else if (strcmp(l, "ifb") == 0) {
+                        copy_str(p->ifb, sizeof(p->ifb), v);
                 } else if (strcmp(l, "isolated") == 0) {
                         p->isolated = strcmp(v, "1") == 0;
                 } else if (strcmp(l, "pending") == 0) {
@@ -378,6 +383,7 @@ struct port_build {
         bool recorded;         /* the record is written: remove on failure */
         bool created;          /* the link exists: remove on failure */
         bool lower_mac_set;    /* passthrough: the lower device has the guest's MAC */
+        const struct vn_bandwidth *bw; /* the portgroup's, NULL: none */
 };
 
 struct port_ops {
@@ -431,6 +437,33 @@ static void unrecord(struct port_build *b)
         b->recorded = false;
 }
 
+/* Before the ifb exists, the record names it, so that removing the port (also after a crash)
+ * removes it too. The qdiscs on the port's own link go with the link. */
+static int port_shape_record(void *data, const char *kind, const char *dev)
+{
+        struct port_build *b = data;
+
+        if (strcmp(kind, "ifb") != 0)
+                return 0;
+        copy_str(b->p->ifb, sizeof(b->p->ifb), dev);
+        return b->dir ? write_record(b->dir, b->p) : 0;
+}
+
+/* The portgroup's <bandwidth> on this port (plan-tc.c: inbound on the port's egress, outbound
+ * on an ifb fed from its ingress). */
+static int port_shape(struct port_build *b, struct vn_error *err)
+{
+        struct vn_plan_shape sh[2];
+        size_t n = 0;
+        int r = vn_plan_shapes(b->bw, b->p->ifname, false, sh, &n, err);
+
+        for (size_t k = 0; r == 0 && k < n; k++)
+                r = vn_shape_apply(b->ctx, b->nl, &sh[k], port_shape_record, b, err);
+        if (r < 0)
+                vn_err_prefix(err, "port '%s': <bandwidth>", b->p->ifname);
+        return r;
+}
+
 /* MTU, master, up: the common tail of a tap and a veth's host end (its MAC is already set). */
 static int attach_to_bridge(struct port_build *b, struct vn_error *err)
 {
@@ -456,6 +489,8 @@ static int attach_to_bridge(struct port_build *b, struct vn_error *err)
                 if (r == 0)
                         r = vn_bridge_port_set_isolated(b->nl, p->ifname, true, err);
         }
+        if (r == 0 && b->bw && b->bw->present)
+                r = port_shape(b, err);
         if (r == 0)
                 r = port_step(b->ctx, "port-up", err);
         if (r < 0)
@@ -516,7 +551,11 @@ static int tap_create(struct port_build *b, struct vn_error *err)
 
 static int link_remove(struct vn_nl *nl, const struct vn_port *p, struct vn_error *err)
 {
-        int r = vn_link_delete(nl, p->ifname, err);
+        int r;
+
+        if (p->ifb[0]) /* first: it is fed from the port; a leftover is never vnet's again */
+                vn_ifb_remove(nl, p->ifb, &(struct vn_error){0});
+        r = vn_link_delete(nl, p->ifname, err);
 
         if (r == -EOPNOTSUPP && p->type == VN_PORT_TAP)
                 r = vn_tap_delete(p->ifname, err);
@@ -942,6 +981,7 @@ static int add_locked(struct vn_ctx *ctx, struct vn_nl *nl, const char *name,
                 }
                 copy_str(p.portgroup, sizeof(p.portgroup), pc->name ? pc->name : "");
                 p.isolated = pc->isolated;
+                b.bw = pc->bw.present ? &pc->bw : NULL;
         } else if (o->portgroup) {
                 r = vn_err(err, -EINVAL, "network '%s' (%s): portgroups apply to bridge ports only",
                            name, vn_fwd_mode_name(pl->mode));
@@ -1200,6 +1240,8 @@ int vn_port_list(struct vn_ctx *ctx, const char *net, struct vn_port **out, size
                         }
                 }
                 if (!port_ops[p->type].present(nl, p)) {
+                        if (p->ifb[0]) /* what the kernel did not end with it */
+                                vn_ifb_remove(nl, p->ifb, &(struct vn_error){0});
                         drop_record(dir, p); /* the kernel already ended it */
                         if (p->saved_mac[0])
                                 macvtap_remove(nl, p, &(struct vn_error){0});

@@ -70,6 +70,7 @@ struct vn_port {
         char saved_mac[VN_MAC_STRLEN]; /* passthrough: the lower device's MAC to restore */
         char portgroup[64];            /* "" when the port is in no portgroup */
         bool isolated;                 /* bridge port flag set (<port isolated='yes'>) */
+        char ifb[16];                  /* the ifb shaping what the guest sends ("" none) */
         int fds[VN_PORT_MAX_QUEUES];   /* with keep_fds: the queue fds; else -1 */
         unsigned n_fds;
         bool pending; /* recorded before its link exists: an add not (yet) complete */
@@ -84,7 +85,9 @@ struct vn_port {
  * pool device (passthrough: a free device, its MAC saved and restored), /dev/tapN opened once
  * per queue. NETNS: a veth pair, the peer created in the namespace with the guest MAC.
  * Bridge ports get their portgroup's settings (opts->portgroup, default: the portgroup with
- * default='yes'): the bridge port flag "isolated" for <port isolated='yes'>.
+ * default='yes'): the bridge port flag "isolated" for <port isolated='yes'>, and the
+ * portgroup's <bandwidth> (htb on the port's egress for inbound; for outbound an ifb, named in
+ * the record before it exists, fed from the port's ingress).
  * A MAC already used by another port of the network is refused (-EEXIST). With net = NULL
  * and opts->no_record, a tap on opts->bridge that no network owns (bridge helper).
  * On failure nothing stays behind and *out is untouched.

@@ -15,7 +15,9 @@ TEST=(busybox-static socat python3 procps libxml2-utils valgrind clang libclang-
 	# bench/charts.sh: the scale curves of make bench as SVG (bench-smoke checks them)
 	gnuplot-nox
 	# tests/e2e/helper.sh: the bridge helper installed with file capabilities (setcap)
-	libcap2-bin)
+	libcap2-bin
+	# bandwidth.sh: throughput through <bandwidth>; fw-details.sh: the DHCP checksum fill
+	iperf3 iptables)
 
 pkgs=("${RUNTIME[@]}")
 [ "${1:-}" = --runtime ] || pkgs+=("${BUILD[@]}" "${TEST[@]}")

@@ -817,6 +817,33 @@ static int dnsmasq_launch(const struct vn_plan *p, struct vn_dnsmasq_id *id, str
         return 0;
 }
 
+/* The DHCP checksum fill (plan-ipt.c): iptables' mangle table whatever the backend, journaled
+ * as iptables removal lines like the iptables backend's own rules. */
+static int do_dhcp_checksum(struct run *R, struct vn_error *err)
+{
+        const struct vn_plan *p = R->p;
+        _cleanup_free_ char *rm = NULL;
+        int r;
+
+        if (!p->csum_apply)
+                return 0;
+        STEP(R, "dhcp-checksum");
+        rm = vn_asprintf("%s/csum-remove", R->dir);
+        if (!rm)
+                return vn_err(err, -ENOMEM, "out of memory");
+        r = vn_write_file_atomic(rm, p->csum_remove, strlen(p->csum_remove), 0600);
+        if (r < 0)
+                return vn_err(err, r, "cannot write '%s': %s", rm, strerror(-r));
+        r = vn_journal_add(R->j, "ipt", rm, "4", NULL);
+        if (r < 0)
+                return vn_err(err, r, "journal: %s", strerror(-r));
+        r = vn_ipt_restore(false, p->csum_apply, err);
+        if (r < 0)
+                vn_err_prefix(err, "DHCP checksum fill (iptables -t mangle -j CHECKSUM; needs "
+                                   "iptables and the kernel's xt_CHECKSUM)");
+        return r;
+}
+
 static int do_dnsmasq(struct run *R, struct vn_error *err)
 {
         const struct vn_plan *p = R->p;
@@ -908,10 +935,15 @@ static const struct {
         const char *name;
         int (*run)(struct run *R, struct vn_error *err);
 } bridge_steps[] = {
-    {"bridge", do_bridge},     {"bridge sysctls", do_bridge_sysctls},
-    {"addresses", do_addrs},   {"link up", do_link_up},
-    {"routes", do_routes},     {"host sysctls", do_other_sysctls},
-    {"features", do_features}, {"firewall", do_firewall},
+    {"bridge", do_bridge},
+    {"bridge sysctls", do_bridge_sysctls},
+    {"addresses", do_addrs},
+    {"link up", do_link_up},
+    {"routes", do_routes},
+    {"host sysctls", do_other_sysctls},
+    {"features", do_features},
+    {"firewall", do_firewall},
+    {"dhcp checksum", do_dhcp_checksum},
     {"dnsmasq", do_dnsmasq},
 };
 

@@ -106,12 +106,20 @@ static unsigned render(const struct vn_net *net, const struct vn_plan *p, int af
         vn_buf_addf(add, "-A %s -j REJECT\n-A %s -j REJECT\n", fwi, fwo);
         vn_buf_addf(add, "-A %s -p udp -m multiport --dports 53,67,547 -j ACCEPT\n", inp);
         vn_buf_addf(add, "-A %s -p tcp --dport 53 -j ACCEPT\n", inp);
+        rules += 4; /* the two REJECTs and these two */
+        for (size_t i = 0; i < net->n_ips; i++)
+                if (net->ips[i].tftp_root && net->ips[i].address.family == af) {
+                        /* dnsmasq's TFTP server, as libvirt opens it */
+                        vn_buf_addf(add, "-A %s -p udp --dport 69 -j ACCEPT\n", inp);
+                        rules++;
+                        break;
+                }
         /* -I: the into-the-bridge jump ends up first, as libvirt's FWI precedes FWO */
         vn_buf_addf(add, "-I FORWARD -i %s %s -j %s\n", br, tag, fwo);
         vn_buf_addf(add, "-I FORWARD -o %s %s -j %s\n", br, tag, fwi);
         vn_buf_addf(add, "-I INPUT -i %s %s -j %s\n", br, tag, inp);
         vn_buf_add(add, "COMMIT\n");
-        rules += 7;
+        rules += 3;
 
         rm_line(rm, "filter", " -D FORWARD -o %s %s -j %s", br, tag, fwi);
         rm_line(rm, "filter", " -D FORWARD -i %s %s -j %s", br, tag, fwo);
@@ -140,6 +148,8 @@ static unsigned render(const struct vn_net *net, const struct vn_plan *p, int af
                             "-A %s -d 224.0.0.0/24 -j RETURN\n-A %s -d 255.255.255.255/32 "
                             "-j RETURN\n",
                             nat, nat);
+        else /* link-scope multicast (libvirt: ff02::/16) is never masqueraded */
+                vn_buf_addf(add, "-A %s -d ff02::/16 -j RETURN\n", nat);
         if (dev)
                 vn_buf_addf(add, "-A %s ! -o %s -j RETURN\n", nat, dev);
         {
@@ -171,6 +181,41 @@ static unsigned render(const struct vn_net *net, const struct vn_plan *p, int af
         rm_line(rm, "nat", " -F %s", nat);
         rm_line(rm, "nat", " -X %s", nat);
         return rules;
+}
+
+/*
+ * DHCP checksum fill, as libvirt does it: old DHCP clients drop offers whose UDP checksum the
+ * host left to offload (virtio), so replies to port 68 leaving the bridge get their checksum
+ * filled in. Neither nftables nor (on hosts without act_csum) tc can, so this is the
+ * iptables CHECKSUM target in mangle POSTROUTING — whatever vnet's firewall backend; none in
+ * mode open, which has no firewall at all, as in libvirt — in a
+ * chain of vnet's own, jumped to by one rule tagged "vnet:NAME"; iptables-nft keeps it in its
+ * own "ip mangle" table, never in vnet's. Removal deletes exactly the jump and the chain.
+ */
+int vn_plan_dhcp_checksum(const struct vn_net *net, struct vn_plan *p, struct vn_error *err)
+{
+        _cleanup_buf_ struct vn_buf add = {0}, rm = {0};
+        char chain[32], tag[96];
+        bool dhcp4 = false;
+
+        for (size_t i = 0; i < net->n_ips; i++)
+                if (net->ips[i].address.family == AF_INET && net->ips[i].has_dhcp)
+                        dhcp4 = true;
+        if (!dhcp4 || !p->create_bridge || !p->mi->firewall || p->fw == VN_FW_NONE)
+                return 0;
+        chain_name("CSUM", p->bridge, chain, sizeof(chain));
+        snprintf(tag, sizeof(tag), "-m comment --comment vnet:%s", net->name);
+        vn_buf_addf(&add, "*mangle\n:%s - [0:0]\n", chain);
+        vn_buf_addf(&add, "-A %s -p udp --dport 68 -j CHECKSUM --checksum-fill\n", chain);
+        vn_buf_addf(&add, "-I POSTROUTING -o %s %s -j %s\nCOMMIT\n", p->bridge, tag, chain);
+        rm_line(&rm, "mangle", " -D POSTROUTING -o %s %s -j %s", p->bridge, tag, chain);
+        rm_line(&rm, "mangle", " -F %s", chain);
+        rm_line(&rm, "mangle", " -X %s", chain);
+        p->csum_apply = vn_buf_steal(&add);
+        p->csum_remove = vn_buf_steal(&rm);
+        if (!p->csum_apply || !p->csum_remove)
+                return vn_err(err, -ENOMEM, "out of memory");
+        return 0;
 }
 
 int vn_plan_ipt(const struct vn_net *net, struct vn_plan *p, struct vn_error *err)

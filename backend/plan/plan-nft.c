@@ -152,7 +152,10 @@ static void nft_net_chains(struct nft_ctx *c, struct vn_buf *b)
                                 rule(c, b, c->c_in, "%s%s daddr %s accept", dev_in, fam, sn);
                 }
         }
-        /* port forwards (plan-forward.c): what the host DNATed into the network */
+        /* port forwards (plan-forward.c): what the host DNATed into the network. Deliberately
+         * any DNAT, vnet's forwards and the administrator's own rules alike: a DNAT rule is
+         * already root's decision to expose the guest port (libvirt accepts only replies here,
+         * which makes hand-made forwards need a hook). README "Differences from libvirt". */
         if (c->fwd_capable)
                 rule(c, b, c->c_in, "ct status dnat accept");
         rule(c, b, c->c_in, "reject with icmpx type port-unreachable");
@@ -190,7 +193,8 @@ static void nft_net_chains(struct nft_ctx *c, struct vn_buf *b)
         rule(c, b, c->c_nat, "ip daddr 224.0.0.0/24 return");
         rule(c, b, c->c_nat, "ip daddr 255.255.255.255 return");
         if (c->nat6)
-                rule(c, b, c->c_nat, "ip6 daddr ff00::/8 return");
+                /* link-scope multicast only, as libvirt: wider scopes may be routed out */
+                rule(c, b, c->c_nat, "ip6 daddr ff02::/16 return");
         if (c->dev)
                 rule(c, b, c->c_nat, "oifname != \"%s\" return", c->dev);
         {

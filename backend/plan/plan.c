@@ -68,6 +68,8 @@ void vn_plan_free(struct vn_plan *p)
         free(p->fw_remove);
         free(p->fw6_apply);
         free(p->fw6_remove);
+        free(p->csum_apply);
+        free(p->csum_remove);
         vn_strv_free(p->compat_add, p->n_compat);
         vn_strv_free(p->compat_del, p->n_compat);
         for (size_t i = 0; i < p->n_portclasses; i++)
@@ -220,6 +222,7 @@ static int plan_portclasses(const struct vn_net *net, struct vn_plan *p, struct 
                         return vn_err(err, -ENOMEM, "out of memory");
                 p->n_portclasses++;
                 pc->is_default = pg->is_default == VN_YES;
+                pc->bw = pg->bandwidth;
                 any_default |= pc->is_default;
                 /* a portgroup's own <port isolated> wins over the network's */
                 pc->isolated =
@@ -295,6 +298,23 @@ int vn_plan_build(const struct vn_net *net, const struct vn_plan_opts *opts, str
 
         if ((r = plan_portclasses(net, p, err)) < 0)
                 return r;
+        if (net->bandwidth.present && !p->mi->creates_bridge)
+                return vn_err(err, -EOPNOTSUPP,
+                              "network '%s': <bandwidth>: not supported by vnet with forward "
+                              "mode='%s' (it would shape a device vnet does not own; put it in "
+                              "a <portgroup> to limit each guest port)",
+                              net->name, vn_fwd_mode_name(p->mode));
+        if (p->mi->creates_bridge && (r = vn_plan_shapes(&net->bandwidth, p->bridge, true,
+                                                         p->shapes, &p->n_shapes, err)) < 0)
+                return r;
+        for (size_t i = 0; i < p->n_portclasses; i++) {
+                struct vn_plan_shape tmp[2];
+                size_t n;
+
+                /* refuse what a port could not get, now rather than at port-add */
+                if ((r = vn_plan_shapes(&p->portclasses[i].bw, "vnet0", false, tmp, &n, err)) < 0)
+                        return r;
+        }
         if ((r = vn_plan_overlay(net, opts, p, &view, err)) < 0)
                 return r;
         net = &view;
@@ -329,6 +349,9 @@ int vn_plan_build(const struct vn_net *net, const struct vn_plan_opts *opts, str
                         if (r < 0)
                                 return r;
                 }
+                r = vn_plan_dhcp_checksum(net, p, err);
+                if (r < 0)
+                        return r;
                 r = vn_plan_dnsmasq(net, p, opts, err);
                 if (r < 0)
                         return r;
@@ -348,6 +371,12 @@ static void fmt_section(struct vn_buf *b, const char *title)
  * isolation or bandwidth stay as they were. */
 static void fmt_portclasses(const struct vn_plan *p, struct vn_buf *b)
 {
+        if (p->n_shapes) {
+                fmt_section(b, "bandwidth of the whole network (tc over netlink; KB = 1000 bytes "
+                               "per second)");
+                for (size_t i = 0; i < p->n_shapes; i++)
+                        vn_plan_shape_format(&p->shapes[i], b);
+        }
         if (p->n_portclasses <= 1 && !(p->n_portclasses && p->portclasses[0].isolated))
                 return;
         fmt_section(b, "guest ports (each port vnet creates on the bridge, by portgroup)");
@@ -360,6 +389,16 @@ static void fmt_portclasses(const struct vn_plan *p, struct vn_buf *b)
                         vn_buf_add(b, "no portgroup");
                 vn_buf_addf(b, "%s: isolated %s\n", pc->is_default ? " (default)" : "",
                             pc->isolated ? "on" : "off");
+                if (pc->bw.present) {
+                        struct vn_plan_shape sh[2];
+                        struct vn_error ignore = {0};
+                        size_t n = 0;
+
+                        /* PORT: each port's interface (vnetN) as port-add creates it */
+                        if (vn_plan_shapes(&pc->bw, "PORT", false, sh, &n, &ignore) == 0)
+                                for (size_t k = 0; k < n; k++)
+                                        vn_plan_shape_format(&sh[k], b);
+                }
         }
 }
 
@@ -431,6 +470,11 @@ char *vn_plan_format(const struct vn_plan *p)
                 vn_buf_add(&b, p->fw_remove);
                 if (p->fw6_remove)
                         vn_buf_add(&b, p->fw6_remove);
+        }
+        if (p->csum_apply) {
+                fmt_section(&b, "DHCP checksum fill (iptables-restore --noflush, vnet's own mangle "
+                                "chain, whatever the firewall backend)");
+                vn_buf_add(&b, p->csum_apply);
         }
         if (p->n_compat) {
                 fmt_section(

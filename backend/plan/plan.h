@@ -92,12 +92,24 @@ struct vn_plan_overlay {
         size_t n_bgp_peers;
 };
 
+/* One direction of traffic shaping on one device (plan-tc.c): an htb on the egress of dev;
+ * with `from` set, dev is an ifb that device's ingress is redirected to (u32 + mirred). */
+struct vn_plan_shape {
+        const char *what; /* "inbound" or "outbound" */
+        char dev[16];
+        char from[16];
+        bool hierarchical;   /* libvirt's network inbound: 1:1 the limit, 1:2 the default class */
+        uint64_t rate, ceil; /* bytes per second */
+        uint32_t burst;      /* bytes; 0: htb's minimum for the rate */
+};
+
 /* What a guest port gets from its network: the network's own settings, or a portgroup's
  * (port-add --portgroup, default: the portgroup with default='yes'). */
 struct vn_plan_portclass {
         char *name;      /* portgroup, NULL: no portgroup */
         bool is_default; /* ports without --portgroup get this class */
         bool isolated;   /* bridge port flag "isolated": no frames to other isolated ports */
+        struct vn_bandwidth bw; /* the portgroup's <bandwidth> (present false: none) */
 };
 
 struct vn_plan {
@@ -137,12 +149,21 @@ struct vn_plan {
         char *fw6_remove;
         unsigned fw_rules; /* rules this network adds */
 
+        /* DHCP checksum fill (plan-ipt.c): iptables-restore --noflush input for the mangle
+         * table, and its removal (one "TABLE<TAB>ARG..." command per line); NULL: none */
+        char *csum_apply;
+        char *csum_remove;
+
         /* Docker-style FORWARD DROP coexistence: iptables argv lines (tab-separated words),
          * each tagged with comment "vnet:NAME". Planned always; applied only on a host whose
          * iptables FORWARD policy is DROP. */
         char **compat_add;
         char **compat_del;
         size_t n_compat;
+
+        /* network-wide <bandwidth> on the bridge (plan-tc.c) */
+        struct vn_plan_shape shapes[2];
+        size_t n_shapes;
 
         /* guest ports: [0] the network's own settings, then one per <portgroup> (bridge
          * networks only; none on macvtap networks) */
@@ -192,6 +213,8 @@ void vn_nft_ident(const char *bridge, const char *suffix, char *out, size_t len)
 int vn_plan_nft(const struct vn_net *net, const struct vn_plan_opts *opts, struct vn_plan *p,
                 struct vn_error *err);
 int vn_plan_ipt(const struct vn_net *net, struct vn_plan *p, struct vn_error *err);
+/* The DHCP checksum fill of a bridge network with IPv4 DHCP (nothing otherwise). */
+int vn_plan_dhcp_checksum(const struct vn_net *net, struct vn_plan *p, struct vn_error *err);
 /* The base objects (table, maps, base chains) shared by all networks, as idempotent nft text */
 void vn_nft_base(struct vn_buf *b);
 /* The same plus the shared maps and sets; with_rules also re-states the base chains' rules
@@ -290,6 +313,17 @@ void vn_macs_from_leases(const char *text, struct vn_mac_ip **out, size_t *n);
  * {"ip-address", "mac-address"} objects). Returns nothing.
  */
 void vn_macs_from_libvirt_status(const char *text, struct vn_mac_ip **out, size_t *n);
+
+/* plan-tc.c */
+/* The shaping <bandwidth> asks for on device dev (a bridge: network=true, hierarchical inbound
+ * as libvirt; or a guest port): inbound on dev's egress, outbound on an ifb fed from dev's
+ * ingress. Fills out[0..*n-1]. -ERANGE (err filled) for a rate htb cannot hold. Pure. */
+int vn_plan_shapes(const struct vn_bandwidth *bw, const char *dev, bool network,
+                   struct vn_plan_shape out[2], size_t *n, struct vn_error *err);
+/* The ifb that carries dev's ingress: "ifb-DEV", or "ifb-" and a hash for long names. */
+void vn_plan_ifb_name(const char *dev, char out[16]);
+/* "tc"-like lines for one shape (vnet plan). */
+void vn_plan_shape_format(const struct vn_plan_shape *s, struct vn_buf *b);
 
 /* plan-dnsmasq.c */
 int vn_plan_dnsmasq(const struct vn_net *net, struct vn_plan *p, const struct vn_plan_opts *opts,

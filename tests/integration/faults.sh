@@ -19,12 +19,16 @@ R=$(mktemp_dir)
 V() { ip netns exec "$H" "$VNET" --root "$R" "$@"; }
 link_uplink "$H" "$U" 10.255.0.1 10.255.0.2
 ip netns exec "$H" iptables -P FORWARD DROP # so that the coexistence step runs too
+# the DHCP checksum fill's chain hangs off mangle POSTROUTING, which iptables creates on first
+# use and keeps (a built-in chain, not vnet's): have it before the first snapshot
+ip netns exec "$H" iptables -t mangle -P POSTROUTING ACCEPT
 
 cat >"$R/net.xml" <<'X'
 <network>
   <name>faulty</name>
   <forward mode='nat'/>
   <bridge name='vnbr-f' stp='off'/>
+  <bandwidth><inbound average='10000' peak='20000'/><outbound average='5000'/></bandwidth>
   <ip address='10.60.0.1' prefix='24'>
     <dhcp><range start='10.60.0.10' end='10.60.0.20'/></dhcp>
   </ip>
@@ -41,6 +45,7 @@ snap() {
 	ip -n "$H" route show
 	ip -n "$H" -6 route show
 	ip netns exec "$H" nft list ruleset
+	ip netns exec "$H" tc qdisc show
 	ip netns exec "$H" iptables-save | grep -v '^#' | sed -E 's/\[[0-9]+:[0-9]+\]//'
 	for p in $(ip netns pids "$H"); do cat "/proc/$p/comm"; done | sort
 	(cd "$R" && find . -path ./run/vnet/.locks -prune -o -print | sort)

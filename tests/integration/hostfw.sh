@@ -185,7 +185,8 @@ new_host
 run V define "$EX/nat.xml"
 run V start default
 [ "$RC" -eq 0 ] && t_ok "clean host: start nat" || t_fail "clean host: start nat" "$ERR"
-ip netns exec "$H" iptables-save 2>/dev/null | grep -q 'vnet:' && t_fail "clean host: nothing added to iptables" "$(H_ipt -S)" || t_ok "clean host: nothing added to iptables"
+# (the DHCP checksum fill lives in mangle, in a chain of vnet's own, on every host)
+ip netns exec "$H" iptables-save -t filter 2>/dev/null | grep -q 'vnet:' && t_fail "clean host: no accept added to iptables' filter table" "$(H_ipt -S)" || t_ok "clean host: no accept added to iptables' filter table"
 plug_guest "$H" "$G" virbr0
 a=$(dhcp "$G")
 case "$a" in 192.168.122.*) t_ok "clean host: guest leases ($a)" ;; *) t_fail "clean host: guest leases" "got '$a'" ;; esac

@@ -34,6 +34,9 @@ cat >"$R/nat.xml" <<'X'
   <ip address='10.62.0.1' prefix='24'>
     <dhcp><range start='10.62.0.10' end='10.62.0.20'/></dhcp>
   </ip>
+  <portgroup name='shaped' default='yes'>
+    <bandwidth><inbound average='1000'/><outbound average='500'/></bandwidth>
+  </portgroup>
 </network>
 X
 cat >"$R/mv.xml" <<'X'
@@ -65,6 +68,7 @@ snap() {
 	ip -n "$G" -d link show | sed -E 's/ (link-netns|link-netnsid) [^ ]+//g'
 	ip -n "$G" addr show
 	ip netns exec "$H" nft list ruleset
+	ip netns exec "$H" tc qdisc show
 	for p in $(ip netns pids "$H"); do cat "/proc/$p/comm"; done | sort
 	(cd "$R" && find . -path ./run/vnet/.locks -prune -o -print | sort)
 }

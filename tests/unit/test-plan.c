@@ -271,6 +271,110 @@ static void port_classes(void **state)
         assert_non_null(strstr(err.msg, "<port isolated='yes'>: not supported by vnet"));
 }
 
+/* libvirt's firewall details: IPv6 NAT leaves link-scope multicast (ff02::/16, not all of
+ * ff00::/8) alone in both backends; the iptables backend opens TFTP for <tftp>; the DHCP
+ * checksum fill is planned for IPv4 DHCP only, in a tagged chain of vnet's own. */
+static void firewall_libvirt_details(void **state)
+{
+        static const char xml[] =
+            "<network><name>d6</name><forward mode='nat'><nat ipv6='yes'/></forward>"
+            "<bridge name='vnbr-d6'/>"
+            "<ip address='10.8.0.1' prefix='24'><tftp root='/srv/tftp'/>"
+            "<dhcp><range start='10.8.0.10' end='10.8.0.20'/></dhcp></ip>"
+            "<ip family='ipv6' address='fd08::1' prefix='64'/></network>";
+        static const char nodhcp[] =
+            "<network><name>n4</name><forward mode='nat'/><bridge name='vnbr-n4'/>"
+            "<ip address='10.7.0.1' prefix='24'/></network>";
+        struct vn_plan_opts opts = {
+            .run_dir = "/run/vnet/t", .fw = VN_FW_IPT, .dnsmasq_path = "/usr/sbin/dnsmasq"};
+        struct vn_error err = {0};
+        struct vn_net *net = NULL;
+        struct vn_plan *p;
+
+        (void)state;
+        p = plan_text(xml, &err);
+        assert_non_null(p);
+        assert_non_null(strstr(p->fw_apply, "ip6 daddr ff02::/16 return"));
+        assert_null(strstr(p->fw_apply, "ff00::/8"));
+        assert_non_null(strstr(p->csum_apply, "-A VNET_CSUM_vnbr-d6 -p udp --dport 68 -j CHECKSUM "
+                                              "--checksum-fill\n"));
+        assert_non_null(strstr(p->csum_apply, "-I POSTROUTING -o vnbr-d6 -m comment --comment "
+                                              "vnet:d6 -j VNET_CSUM_vnbr-d6\n"));
+        assert_non_null(strstr(p->csum_remove, "mangle\t-D\tPOSTROUTING\t-o\tvnbr-d6\t"));
+        assert_non_null(strstr(p->csum_remove, "mangle\t-X\tVNET_CSUM_vnbr-d6\n"));
+        vn_plan_free(p);
+
+        assert_int_equal(vn_net_parse_buffer(xml, strlen(xml), "t.xml", &net, &err), 0);
+        assert_int_equal(vn_net_check(net, &err), 0);
+        assert_int_equal(vn_plan_build(net, &opts, &p, &err), 0);
+        vn_net_free(net);
+        assert_non_null(strstr(p->fw_apply, "-A VNET_INP_vnbr-d6 -p udp --dport 69 -j ACCEPT\n"));
+        assert_non_null(strstr(p->fw6_apply, "-A VNET_NAT_vnbr-d6 -d ff02::/16 -j RETURN\n"));
+        assert_null(strstr(p->fw6_apply, "--dport 69"));
+        vn_plan_free(p);
+
+        p = plan_text(nodhcp, &err);
+        assert_non_null(p);
+        assert_null(p->csum_apply);
+        vn_plan_free(p);
+}
+
+/* <bandwidth> as libvirt means it: KB/s of 1000 bytes, bursts of 1024; inbound on the
+ * device's egress (hierarchical on the bridge), outbound on an ifb fed from its ingress. */
+static void bandwidth_shapes(void **state)
+{
+        static const char xml[] =
+            "<network><name>b</name><forward mode='nat'/><bridge name='vnbr-b'/>"
+            "<bandwidth><inbound average='1000' peak='2000' burst='1024'/></bandwidth>"
+            "<ip address='10.6.0.1' prefix='24'/>"
+            "<portgroup name='g'><bandwidth><outbound average='300'/></bandwidth></portgroup>"
+            "</network>";
+        static const char huge[] = "<network><name>h</name><bridge name='vnbr-h'/>"
+                                   "<bandwidth><inbound average='5000000'/></bandwidth></network>";
+        static const char netout[] = "<network><name>o</name><bridge name='vnbr-o'/>"
+                                     "<bandwidth><outbound average='100'/></bandwidth></network>";
+        static const char hostbr[] =
+            "<network><name>hb</name><forward mode='bridge'/><bridge name='br9'/>"
+            "<bandwidth><inbound average='100'/></bandwidth></network>";
+        struct vn_error err = {0};
+        struct vn_plan_shape sh[2];
+        struct vn_plan *p = plan_text(xml, &err);
+        char ifb[16];
+        size_t n = 9;
+
+        (void)state;
+        assert_non_null(p);
+        assert_int_equal(p->n_shapes, 1);
+        assert_string_equal(p->shapes[0].dev, "vnbr-b");
+        assert_true(p->shapes[0].hierarchical);
+        assert_int_equal(p->shapes[0].rate, 1000000);
+        assert_int_equal(p->shapes[0].ceil, 2000000);
+        assert_int_equal(p->shapes[0].burst, 1024 * 1024);
+        /* a portgroup's limits are per port, never hierarchical */
+        assert_int_equal(vn_plan_shapes(&p->portclasses[1].bw, "vnet7", false, sh, &n, &err), 0);
+        assert_int_equal(n, 1);
+        assert_string_equal(sh[0].dev, "ifb-vnet7");
+        assert_string_equal(sh[0].from, "vnet7");
+        assert_false(sh[0].hierarchical);
+        assert_int_equal(sh[0].rate, 300000);
+        vn_plan_free(p);
+        /* long names still fit, and stay distinct */
+        vn_plan_ifb_name("abcdefghijklmno", ifb);
+        assert_int_equal(strlen(ifb), 12);
+        assert_memory_equal(ifb, "ifb-", 4);
+
+        memset(&err, 0, sizeof(err));
+        assert_null(plan_text(huge, &err));
+        assert_non_null(strstr(err.msg, "more than vnet's htb classes hold"));
+        memset(&err, 0, sizeof(err));
+        assert_null(plan_text(netout, &err));
+        assert_non_null(
+            strstr(err.msg, "<bandwidth><outbound> on the whole network: not supported"));
+        memset(&err, 0, sizeof(err));
+        assert_null(plan_text(hostbr, &err));
+        assert_non_null(strstr(err.msg, "<bandwidth>: not supported by vnet with forward mode"));
+}
+
 static void open_has_no_rules(void **state)
 {
         struct vn_plan *p = plan_file("examples/open.xml", VN_FW_NFT);
@@ -383,27 +487,29 @@ static void ident_escapes(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(golden_nat),
-                cmocka_unit_test(golden_route),
-                cmocka_unit_test(golden_isolated),
-                cmocka_unit_test(golden_open),
-                cmocka_unit_test(golden_dual_stack),
-                cmocka_unit_test(golden_host_bridge),
-                cmocka_unit_test(golden_macvtap),
-                cmocka_unit_test(golden_nat_ipt),
-                cmocka_unit_test(golden_nat_with_forwards),
-                cmocka_unit_test(golden_overlay_vxlan),
-                cmocka_unit_test(golden_overlay_evpn),
-                cmocka_unit_test(nat_semantics),
-                cmocka_unit_test(route_semantics),
-                cmocka_unit_test(isolated_semantics),
-                cmocka_unit_test(open_has_no_rules),
-                cmocka_unit_test(port_classes),
-                cmocka_unit_test(host_bridge_creates_nothing),
-                cmocka_unit_test(rule_count_independent_of_subnet),
-                cmocka_unit_test(ident_escapes),
-                cmocka_unit_test(dnsmasq_strings_escaped),
-                cmocka_unit_test(dnsmasq_libvirt_details),
+            cmocka_unit_test(golden_nat),
+            cmocka_unit_test(golden_route),
+            cmocka_unit_test(golden_isolated),
+            cmocka_unit_test(golden_open),
+            cmocka_unit_test(golden_dual_stack),
+            cmocka_unit_test(golden_host_bridge),
+            cmocka_unit_test(golden_macvtap),
+            cmocka_unit_test(golden_nat_ipt),
+            cmocka_unit_test(golden_nat_with_forwards),
+            cmocka_unit_test(golden_overlay_vxlan),
+            cmocka_unit_test(golden_overlay_evpn),
+            cmocka_unit_test(nat_semantics),
+            cmocka_unit_test(route_semantics),
+            cmocka_unit_test(isolated_semantics),
+            cmocka_unit_test(open_has_no_rules),
+            cmocka_unit_test(port_classes),
+            cmocka_unit_test(firewall_libvirt_details),
+            cmocka_unit_test(bandwidth_shapes),
+            cmocka_unit_test(host_bridge_creates_nothing),
+            cmocka_unit_test(rule_count_independent_of_subnet),
+            cmocka_unit_test(ident_escapes),
+            cmocka_unit_test(dnsmasq_strings_escaped),
+            cmocka_unit_test(dnsmasq_libvirt_details),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
