@@ -112,6 +112,12 @@ static bool used_register(const struct vn_net *n, int *line)
         return n->domain.reg == VN_YES;
 }
 
+static bool used_net_outbound(const struct vn_net *n, int *line)
+{
+        *line = n->line;
+        return n->bandwidth.present && n->bandwidth.outbound.present;
+}
+
 /* ---- the table ------------------------------------------------------------------------ */
 
 #define R(path, how)                                                                               \
@@ -135,6 +141,9 @@ static bool used_register(const struct vn_net *n, int *line)
 #define RXFILTER_WHY                                                                               \
         "vnet does not follow the guest's receive filter (QEMU's NIC_RX_FILTER_CHANGED) to "       \
         "reprogram macvtap MACs"
+#define NET_OUTBOUND_WHY                                                                           \
+        "shaping what the bridge itself receives (through an ifb) stalls TCP on the kernels "     \
+        "vnet is tested on; a <portgroup>'s <outbound> shapes each port"
 #define VLAN_WHY "VLAN tags need hostdev or Open vSwitch ports, which vnet does not implement"
 
 const struct vn_support vn_support_table[] = {
@@ -246,7 +255,8 @@ const struct vn_support vn_support_table[] = {
     R("/network/portgroup/bandwidth/inbound@peak", "kilobytes per second"),
     R("/network/portgroup/bandwidth/inbound@floor", "guaranteed share of the network's inbound"),
     R("/network/portgroup/bandwidth/inbound@burst", "kilobytes"),
-    R("/network/portgroup/bandwidth/outbound", "from the guest: policed on its port"),
+    R("/network/portgroup/bandwidth/outbound",
+      "from the guest: shaped by an htb on an ifb its port's ingress is redirected to"),
     R("/network/portgroup/bandwidth/outbound@average", "kilobytes per second"),
     R("/network/portgroup/bandwidth/outbound@peak", "kilobytes per second"),
     R("/network/portgroup/bandwidth/outbound@floor", "as libvirt: inbound only"),
@@ -291,11 +301,14 @@ const struct vn_support vn_support_table[] = {
     R("/network/bandwidth/inbound@peak", "kilobytes per second"),
     R("/network/bandwidth/inbound@floor", "as libvirt: on ports, not on the network"),
     R("/network/bandwidth/inbound@burst", "kilobytes"),
-    R("/network/bandwidth/outbound", "from the guests: shaped on the bridge's ingress"),
-    R("/network/bandwidth/outbound@average", "kilobytes per second"),
-    R("/network/bandwidth/outbound@peak", "kilobytes per second"),
+    X("/network/bandwidth/outbound", NET_OUTBOUND_WHY, "<bandwidth><outbound>", used_net_outbound),
+    X("/network/bandwidth/outbound@average", NET_OUTBOUND_WHY, "<bandwidth><outbound>",
+      used_net_outbound),
+    X("/network/bandwidth/outbound@peak", NET_OUTBOUND_WHY, "<bandwidth><outbound>",
+      used_net_outbound),
     R("/network/bandwidth/outbound@floor", "as libvirt: inbound only"),
-    R("/network/bandwidth/outbound@burst", "kilobytes"),
+    X("/network/bandwidth/outbound@burst", NET_OUTBOUND_WHY, "<bandwidth><outbound>",
+      used_net_outbound),
     X("/network/vlan", VLAN_WHY, "<vlan>", used_vlan),
     X("/network/vlan@trunk", VLAN_WHY, "<vlan>", used_vlan),
     X("/network/vlan/tag", VLAN_WHY, "<vlan>", used_vlan),

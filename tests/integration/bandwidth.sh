@@ -78,7 +78,7 @@ done
 HX tc class show dev vnbr-bw | grep -q 'class htb 1:2 parent 1:1' && t_ok "the bridge has its htb with libvirt's classes 1:1 and 1:2" ||
 	t_fail "the bridge has its htb with classes 1:1 and 1:2" "$(HX tc class show dev vnbr-bw)"
 links_before=$(HX ip -o link show | wc -l)
-expect_fail "a network-wide <outbound> is refused by start" 1 "<bandwidth><outbound> on the whole network: not supported" V start netout
+expect_fail "a network-wide <outbound> is refused by start" 1 "<bandwidth><outbound>: not supported by vnet" V start netout
 [ "$(HX ip -o link show | wc -l)" = "$links_before" ] && t_ok "the refused start created nothing" || t_fail "the refused start created nothing" "$(HX ip -o link show)"
 [ -z "$(HX tc qdisc show dev vnbr-free | grep -E 'htb|ingress')" ] && t_ok "a network without <bandwidth> gets no qdisc" || t_fail "a network without <bandwidth> gets no qdisc" "$(HX tc qdisc show dev vnbr-free)"
 

@@ -227,6 +227,8 @@ static const struct {
         const char *refused;
         const char *xml;
 } samples[] = {
+    {"<bandwidth><outbound>", "<network><name>s</name><bridge name='vnbr-s'/>"
+                              "<bandwidth><outbound average='100'/></bandwidth></network>"},
     {"<network trustGuestRxFilters='yes'>",
      "<network trustGuestRxFilters='yes'><name>s</name><forward mode='bridge'>"
      "<interface dev='eth9'/></forward></network>"},
