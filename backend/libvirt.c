@@ -8,6 +8,7 @@
 #include "libvirt.h"
 
 #include "fault.h"
+#include "link.h"
 #include "port.h"
 #include "vnet.h"
 
@@ -53,6 +54,18 @@ int vn_libvirt_attach(struct vn_ctx *ctx, const struct vn_attach_opts *o, struct
 
 int vn_libvirt_detach(struct vn_ctx *ctx, const char *uri, const char *domain, const char *mac,
                       struct vn_attachment *out, struct vn_error *err)
+{
+        return vn_err(err, -ENOTSUP, NO_LIBVIRT);
+}
+
+int vn_libvirt_adopt(struct vn_ctx *ctx, const char *uri, const char *name,
+                     struct vn_adopt_result *out, struct vn_error *err)
+{
+        return vn_err(err, -ENOTSUP, NO_LIBVIRT);
+}
+
+int vn_libvirt_adopt_undo(struct vn_ctx *ctx, const char *uri, const char *name,
+                          struct vn_adopt_result *out, struct vn_error *err)
 {
         return vn_err(err, -ENOTSUP, NO_LIBVIRT);
 }
@@ -850,6 +863,499 @@ int vn_libvirt_detach_net(struct vn_ctx *ctx, const char *net, size_t *n_done, s
         }
         free(v);
         *n_done = done;
+        return r;
+}
+
+/* ---- adopt ----------------------------------------------------------------------------------- */
+
+struct adopt_j {
+        char dir[4096];
+        char uri[512];
+        char bridge[16];
+        bool autostart;
+        bool had_def;   /* vnet had this definition before: --undo keeps it */
+        char *original; /* libvirt's inactive XML */
+        char **taps;
+        size_t n_taps;
+};
+
+static void adopt_j_free(struct adopt_j *j)
+{
+        free(j->original);
+        vn_strv_free(j->taps, j->n_taps);
+        memset(j, 0, sizeof(*j));
+}
+
+static int adopt_dir(struct vn_ctx *ctx, const char *name, struct adopt_j *j)
+{
+        int n = snprintf(j->dir, sizeof(j->dir), "%s/run/vnet-adopt/%s", ctx->root, name);
+
+        return n > 0 && (size_t)n < sizeof(j->dir) ? 0 : -ENAMETOOLONG;
+}
+
+static int adopt_write(struct adopt_j *j, const char *file, const char *text, struct vn_error *err)
+{
+        _cleanup_free_ char *path = vn_asprintf("%s/%s", j->dir, file);
+        int r;
+
+        if (!path)
+                return vn_err(err, -ENOMEM, "out of memory");
+        r = vn_write_file_atomic(path, text, strlen(text), 0600);
+        if (r < 0)
+                return vn_err(err, r, "cannot write '%s': %s", path, strerror(-r));
+        return 0;
+}
+
+static int adopt_write_meta(struct adopt_j *j, const char *step, struct vn_error *err)
+{
+        _cleanup_free_ char *t = NULL;
+        struct vn_buf b = {0};
+
+        vn_buf_addf(&b, "step=%s\nuri=%s\nbridge=%s\nautostart=%d\nhad_def=%d\n", step, j->uri,
+                    j->bridge, j->autostart, j->had_def);
+        for (size_t i = 0; i < j->n_taps; i++)
+                vn_buf_addf(&b, "tap=%s\n", j->taps[i]);
+        t = vn_buf_steal(&b);
+        if (!t)
+                return vn_err(err, -ENOMEM, "out of memory");
+        return adopt_write(j, "meta", t, err);
+}
+
+static int strv_add(char ***v, size_t *n, const char *s)
+{
+        char **nv;
+
+        for (size_t i = 0; i < *n; i++)
+                if (strcmp((*v)[i], s) == 0)
+                        return 0;
+        nv = realloc(*v, (*n + 1) * sizeof(*nv));
+        if (!nv)
+                return -ENOMEM;
+        *v = nv;
+        if (!(nv[*n] = strdup(s)))
+                return -ENOMEM;
+        (*n)++;
+        return 0;
+}
+
+static int adopt_read(struct vn_ctx *ctx, const char *name, struct adopt_j *j, struct vn_error *err)
+{
+        _cleanup_free_ char *meta = NULL, *mpath = NULL, *opath = NULL;
+        char *save = NULL;
+        size_t len;
+        int r;
+
+        if (adopt_dir(ctx, name, j) < 0)
+                return vn_err(err, -ENAMETOOLONG, "--root is too long");
+        mpath = vn_asprintf("%s/meta", j->dir);
+        opath = vn_asprintf("%s/original.xml", j->dir);
+        if (!mpath || !opath)
+                return vn_err(err, -ENOMEM, "out of memory");
+        r = vn_read_file(mpath, 1 << 20, &meta, &len);
+        if (r == -ENOENT)
+                return vn_err(err, -ENOENT, "network '%s' was not adopted from libvirt", name);
+        if (r < 0)
+                return vn_err(err, r, "cannot read '%s': %s", mpath, strerror(-r));
+        r = vn_read_file(opath, 1 << 20, &j->original, &len);
+        if (r < 0)
+                return vn_err(err, r, "cannot read '%s': %s", opath, strerror(-r));
+        for (char *l = strtok_r(meta, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+                char *v = strchr(l, '=');
+
+                if (!v)
+                        continue;
+                *v++ = '\0';
+                if (strcmp(l, "uri") == 0)
+                        copy_str(j->uri, sizeof(j->uri), v);
+                else if (strcmp(l, "bridge") == 0)
+                        copy_str(j->bridge, sizeof(j->bridge), v);
+                else if (strcmp(l, "autostart") == 0)
+                        j->autostart = strcmp(v, "1") == 0;
+                else if (strcmp(l, "had_def") == 0)
+                        j->had_def = strcmp(v, "1") == 0;
+                else if (strcmp(l, "tap") == 0 && vn_ifname_valid(v) &&
+                         strv_add(&j->taps, &j->n_taps, v) < 0)
+                        return vn_err(err, -ENOMEM, "out of memory");
+        }
+        if (!vn_ifname_valid(j->bridge))
+                return vn_err(err, -EINVAL, "'%s/meta': no valid bridge", j->dir);
+        return 0;
+}
+
+/* The links enslaved to `bridge` now (the guests' taps), added to *v. */
+static int bridge_ports(struct vn_nl *nl, const char *bridge, char ***v, size_t *n,
+                        struct vn_error *err)
+{
+        char **names = NULL;
+        size_t k = 0;
+        int br = vn_link_index(nl, bridge), r;
+
+        if (br < 0)
+                return 0;
+        r = vn_link_list_names(nl, &names, &k, err);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < k && r == 0; i++) {
+                struct vn_link_info li;
+                struct vn_error ignore = {0};
+
+                if (vn_link_get(nl, names[i], &li, &ignore) == 0 && li.master == br)
+                        r = strv_add(v, n, names[i]);
+        }
+        vn_strv_free(names, k);
+        return r < 0 ? vn_err(err, r, "out of memory") : 0;
+}
+
+/* Put the taps back on the bridge (those still there; a guest may have gone meanwhile). */
+static unsigned reattach(struct vn_nl *nl, const char *bridge, char **taps, size_t n)
+{
+        unsigned done = 0;
+
+        for (size_t i = 0; i < n; i++) {
+                struct vn_error ignore = {0};
+
+                if (vn_link_set_master(nl, taps[i], bridge, &ignore) == 0) {
+                        vn_link_set_up(nl, taps[i], true, &ignore);
+                        done++;
+                }
+        }
+        return done;
+}
+
+static double ms_since(uint64_t t0)
+{
+        return (double)(vn_now_ns() - t0) / 1e6;
+}
+
+/* libvirt's stand-in while vnet runs the network: same name and UUID, the same bridge. */
+static char *standin_xml(const char *name, const char *uuid, const char *bridge)
+{
+        return vn_asprintf("<network>\n  <name>%s</name>\n  <uuid>%s</uuid>\n"
+                           "  <forward mode='bridge'/>\n  <bridge name='%s'/>\n</network>\n",
+                           name, uuid, bridge);
+}
+
+/* Give the network back to libvirt from whatever state the journal says. */
+static int adopt_giveback(struct vn_ctx *ctx, virConnectPtr conn, const char *name,
+                          struct adopt_j *j, struct vn_adopt_result *res, struct vn_error *err)
+{
+        _cleanup_nl_ struct vn_nl *nl = NULL;
+        virNetworkPtr lnet;
+        struct vn_error e = {0};
+        uint64_t t0;
+        int r;
+
+        if ((r = vn_nl_open(&nl, err)) < 0)
+                return r;
+        /* guests that started on the stand-in meanwhile are on vnet's bridge too */
+        if ((r = bridge_ports(nl, j->bridge, &j->taps, &j->n_taps, err)) < 0)
+                return r;
+        adopt_write_meta(j, "undoing", &e);
+        t0 = vn_now_ns();
+        lnet = virNetworkLookupByName(conn, name);
+        if (lnet && virNetworkIsActive(lnet) == 1 && virNetworkDestroy(lnet) < 0) {
+                r = vn_err(err, -EIO, "libvirt network '%s': cannot stop it: %s", name, lv_msg());
+                virNetworkFree(lnet);
+                return r;
+        }
+        if (lnet)
+                virNetworkFree(lnet);
+        if (vn_state_get(ctx, name) != VN_STATE_INACTIVE) {
+                r = vn_destroy(ctx, name, &e);
+                if (r < 0 && r != -ENOENT)
+                        return vn_err(err, r, "%s", e.msg);
+        }
+        if (vn_state_get(ctx, name) == VN_STATE_INACTIVE) {
+                /* the lease file carried over for a start that did not happen */
+                _cleanup_free_ char *run = vn_path_run(ctx, name);
+                _cleanup_free_ char *lf = vn_path_run_file(ctx, name, "dnsmasq.leases");
+
+                if (lf)
+                        unlink(lf);
+                if (run)
+                        rmdir(run);
+        }
+        lnet = virNetworkDefineXML(conn, j->original);
+        if (!lnet)
+                return vn_err(err, -EIO, "libvirt network '%s': cannot restore its definition: %s",
+                              name, lv_msg());
+        if (virNetworkIsActive(lnet) != 1 && virNetworkCreate(lnet) < 0) {
+                r = vn_err(err, -EIO, "libvirt network '%s': cannot start it: %s", name, lv_msg());
+                virNetworkFree(lnet);
+                return r;
+        }
+        virNetworkSetAutostart(lnet, j->autostart);
+        virNetworkFree(lnet);
+        if (res) {
+                res->n_ports = reattach(nl, j->bridge, j->taps, j->n_taps);
+                res->switch_ms = ms_since(t0);
+                copy_str(res->name, sizeof(res->name), name);
+                copy_str(res->bridge, sizeof(res->bridge), j->bridge);
+        } else {
+                reattach(nl, j->bridge, j->taps, j->n_taps);
+        }
+        if (!j->had_def) {
+                struct vn_error ignore = {0};
+
+                vn_undefine(ctx, name, &ignore);
+        }
+        {
+                _cleanup_free_ char *m = vn_asprintf("%s/meta", j->dir);
+                _cleanup_free_ char *o = vn_asprintf("%s/original.xml", j->dir);
+
+                if (m)
+                        unlink(m);
+                if (o)
+                        unlink(o);
+                rmdir(j->dir);
+        }
+        vn_ctx_log(ctx, "network '%s' given back to libvirt", name);
+        return 0;
+}
+
+int vn_libvirt_adopt_undo(struct vn_ctx *ctx, const char *uri, const char *name,
+                          struct vn_adopt_result *out, struct vn_error *err)
+{
+        _cleanup_conn_ virConnectPtr conn = NULL;
+        struct adopt_j j = {0};
+        struct vn_adopt_result res = {0};
+        uint64_t t0 = vn_now_ns();
+        int r;
+
+        if (!vn_net_name_valid(name))
+                return vn_err(err, -EINVAL, "'%s' is not a valid network name", name);
+        r = adopt_read(ctx, name, &j, err);
+        if (r == 0)
+                r = lv_open(uri ? uri : j.uri[0] ? j.uri : NULL, &conn, err);
+        if (r == 0)
+                r = adopt_giveback(ctx, conn, name, &j, &res, err);
+        adopt_j_free(&j);
+        if (r == 0 && out) {
+                res.total_ms = ms_since(t0);
+                *out = res;
+        }
+        return r;
+}
+
+/* libvirt's leases into vnet's lease file (dnsmasq's format), so dnsmasq knows them. */
+static int carry_leases(struct vn_ctx *ctx, virNetworkPtr lnet, const char *name, unsigned *n_out,
+                        struct vn_error *err)
+{
+        _cleanup_free_ char *dir = vn_path_run(ctx, name);
+        _cleanup_free_ char *path = vn_path_run_file(ctx, name, "dnsmasq.leases");
+        _cleanup_free_ char *text = NULL;
+        virNetworkDHCPLeasePtr *leases = NULL;
+        struct vn_buf b = {0};
+        int n, r;
+
+        if (!dir || !path)
+                return vn_err(err, -ENOMEM, "out of memory");
+        n = virNetworkGetDHCPLeases(lnet, NULL, &leases, 0);
+        if (n < 0)
+                return vn_err(err, -EIO, "libvirt network '%s': cannot read its leases: %s", name,
+                              lv_msg());
+        for (int i = 0; i < n; i++) {
+                virNetworkDHCPLeasePtr l = leases[i];
+                uint8_t m[6];
+                struct vn_addr a;
+
+                /* whitelist what goes into dnsmasq's file */
+                if (l->type == VIR_IP_ADDR_TYPE_IPV4 && l->mac && vn_mac_parse(l->mac, m) == 0 &&
+                    l->ipaddr && vn_addr_parse(l->ipaddr, &a) == 0 &&
+                    (!l->hostname || vn_net_name_valid(l->hostname)))
+                        vn_buf_addf(&b, "%lld %s %s %s *\n", (long long)l->expirytime, l->mac,
+                                    l->ipaddr, l->hostname ? l->hostname : "*");
+                virNetworkDHCPLeaseFree(l);
+        }
+        free(leases);
+        text = vn_buf_steal(&b);
+        if ((r = vn_mkdir_p(dir, 0755)) < 0)
+                return vn_err(err, r, "cannot create '%s': %s", dir, strerror(-r));
+        r = vn_write_file_atomic(path, text ? text : "", text ? strlen(text) : 0, 0644);
+        if (r < 0)
+                return vn_err(err, r, "cannot write '%s': %s", path, strerror(-r));
+        *n_out = n > 0 ? (unsigned)n : 0;
+        return 0;
+}
+
+int vn_libvirt_adopt(struct vn_ctx *ctx, const char *uri, const char *name,
+                     struct vn_adopt_result *out, struct vn_error *err)
+{
+        _cleanup_conn_ virConnectPtr conn = NULL;
+        _cleanup_nl_ struct vn_nl *nl = NULL;
+        _cleanup_net_ struct vn_net *net = NULL;
+        _cleanup_plan_ struct vn_plan *plan = NULL;
+        _cleanup_free_ char *standin = NULL, *defpath = NULL;
+        struct vn_adopt_result res = {0};
+        struct adopt_j j = {0};
+        virNetworkPtr lnet = NULL, l2 = NULL;
+        struct vn_error e = {0};
+        uint64_t t0 = vn_now_ns(), ts;
+        char uuid[37];
+        int autostart = 0, r;
+        struct stat st;
+
+        if (!vn_net_name_valid(name))
+                return vn_err(err, -EINVAL, "'%s' is not a valid network name", name);
+        if ((r = adopt_dir(ctx, name, &j)) < 0)
+                return vn_err(err, r, "--root is too long");
+        if (stat(j.dir, &st) == 0)
+                return vn_err(err, -EEXIST,
+                              "network '%s' is already adopted (or an adopt was interrupted): "
+                              "vnet adopt --undo %s gives it back to libvirt",
+                              name, name);
+        if (vn_state_get(ctx, name) != VN_STATE_INACTIVE)
+                return vn_err(err, -EBUSY, "vnet already runs a network '%s'", name);
+        if ((r = lv_open(uri, &conn, err)) < 0)
+                return r;
+        copy_str(j.uri, sizeof(j.uri), uri);
+        lnet = virNetworkLookupByName(conn, name);
+        if (!lnet)
+                return vn_err(err, -ENOENT, "libvirt has no network '%s': %s", name, lv_msg());
+        if (virNetworkIsActive(lnet) != 1 || virNetworkIsPersistent(lnet) != 1) {
+                virNetworkFree(lnet);
+                return vn_err(err, -EINVAL,
+                              "libvirt network '%s' is not running or not persistent (an inactive "
+                              "one is taken over with vnet import)",
+                              name);
+        }
+        j.original = virNetworkGetXMLDesc(lnet, VIR_NETWORK_XML_INACTIVE);
+        if (!j.original) {
+                r = vn_err(err, -EIO, "libvirt network '%s': %s", name, lv_msg());
+                goto fail_early;
+        }
+        r = vn_net_parse_buffer(j.original, strlen(j.original), name, &net, err);
+        if (r == 0)
+                r = vn_net_check(net, err);
+        if (r == 0)
+                r = vn_plan_for(ctx, net, &plan, err);
+        if (r < 0)
+                goto fail_early;
+        if (!plan->create_bridge || !net->bridge.name) {
+                r = vn_err(err, -EOPNOTSUPP,
+                           "libvirt network '%s' (%s) has no bridge of its own to take over: "
+                           "vnet adopts nat, route, open and isolated networks",
+                           name, vn_fwd_mode_name(plan->mode));
+                goto fail_early;
+        }
+        copy_str(j.bridge, sizeof(j.bridge), net->bridge.name);
+        vn_uuid_format(net->uuid, uuid);
+        virNetworkGetAutostart(lnet, &autostart);
+        j.autostart = autostart;
+        defpath = vn_path_def(ctx, name);
+        j.had_def = defpath && access(defpath, F_OK) == 0;
+        standin = standin_xml(name, uuid, j.bridge);
+        if (!standin || (r = vn_nl_open(&nl, err)) < 0) {
+                r = standin ? r : vn_err(err, -ENOMEM, "out of memory");
+                goto fail_early;
+        }
+
+        /* journal: libvirt's definition before anything changes */
+        if ((r = vn_mkdir_p(j.dir, 0700)) < 0) {
+                r = vn_err(err, r, "cannot create '%s': %s", j.dir, strerror(-r));
+                goto fail_early;
+        }
+        if ((r = adopt_write(&j, "original.xml", j.original, err)) < 0 ||
+            (r = bridge_ports(nl, j.bridge, &j.taps, &j.n_taps, err)) < 0 ||
+            (r = adopt_write_meta(&j, "prepared", err)) < 0)
+                goto fail_journal;
+        if ((r = vn_fault_point("adopt-define")) < 0 ||
+            (r = vn_define_net(ctx, net, NULL, err)) < 0) {
+                vn_err(err, r, "adopt: step adopt-define: %s", strerror(-r));
+                goto fail_journal;
+        }
+        if ((r = carry_leases(ctx, lnet, name, &res.n_leases, err)) < 0)
+                goto fail_def;
+
+        /* the switch-over: from here a failure gives the network back to libvirt */
+        adopt_write_meta(&j, "switching", &e);
+        ts = vn_now_ns();
+        if ((r = vn_fault_point("adopt-stop-libvirt")) < 0) {
+                vn_err(err, r, "adopt: step adopt-stop-libvirt: %s", strerror(-r));
+                goto fail_def;
+        }
+        if (virNetworkDestroy(lnet) < 0) {
+                r = vn_err(err, -EIO, "libvirt network '%s': cannot stop it: %s", name, lv_msg());
+                goto fail_def;
+        }
+        vn_ctx_log(ctx, "libvirt's network '%s' stopped (%.1f ms)", name, ms_since(ts));
+        r = vn_fault_point("adopt-start");
+        if (r < 0)
+                vn_err(err, r, "adopt: step adopt-start: %s", strerror(-r));
+        else
+                r = vn_start(ctx, name, 0, NULL, err);
+        if (r < 0)
+                goto fail_switch;
+        vn_ctx_log(ctx, "vnet's network '%s' started (%.1f ms)", name, ms_since(ts));
+        res.n_ports = reattach(nl, j.bridge, j.taps, j.n_taps);
+        res.switch_ms = ms_since(ts);
+        /* libvirt's stand-in, so that <source network='NAME'/> keeps resolving */
+        r = vn_fault_point("adopt-standin");
+        if (r < 0) {
+                vn_err(err, r, "adopt: step adopt-standin: %s", strerror(-r));
+                goto fail_switch;
+        }
+        l2 = virNetworkDefineXML(conn, standin);
+        if (!l2 || virNetworkCreate(l2) < 0) {
+                r = vn_err(err, -EIO,
+                           "libvirt network '%s': cannot define its bridge-mode "
+                           "stand-in: %s",
+                           name, lv_msg());
+                if (l2)
+                        virNetworkFree(l2);
+                goto fail_switch;
+        }
+        virNetworkSetAutostart(l2, autostart);
+        virNetworkFree(l2);
+        if (vn_autostart_set(ctx, name, false, &e) < 0)
+                vn_ctx_log(ctx, "autostart: %s", e.msg);
+        adopt_write_meta(&j, "adopted", &e);
+        virNetworkFree(lnet);
+        copy_str(res.name, sizeof(res.name), name);
+        copy_str(res.bridge, sizeof(res.bridge), j.bridge);
+        res.total_ms = ms_since(t0);
+        vn_ctx_log(ctx, "network '%s' adopted: switch-over %.1f ms", name, res.switch_ms);
+        adopt_j_free(&j);
+        if (out)
+                *out = res;
+        return 0;
+
+fail_switch : {
+        struct vn_error ignore = {0};
+
+        adopt_giveback(ctx, conn, name, &j, NULL, &ignore);
+        virNetworkFree(lnet);
+        adopt_j_free(&j);
+        return r;
+}
+fail_def:
+        if (!j.had_def) {
+                struct vn_error ignore = {0};
+
+                vn_undefine(ctx, name, &ignore);
+        }
+        {
+                _cleanup_free_ char *run = vn_path_run(ctx, name);
+                _cleanup_free_ char *lf = vn_path_run_file(ctx, name, "dnsmasq.leases");
+
+                if (lf)
+                        unlink(lf);
+                if (run)
+                        rmdir(run);
+        }
+fail_journal : {
+        _cleanup_free_ char *m = vn_asprintf("%s/meta", j.dir);
+        _cleanup_free_ char *o = vn_asprintf("%s/original.xml", j.dir);
+
+        if (m)
+                unlink(m);
+        if (o)
+                unlink(o);
+        rmdir(j.dir);
+}
+fail_early:
+        virNetworkFree(lnet);
+        adopt_j_free(&j);
         return r;
 }
 

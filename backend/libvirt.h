@@ -115,4 +115,38 @@ int vn_libvirt_detach_net(struct vn_ctx *ctx, const char *net, size_t *n_done,
 int vn_libvirt_attachments(struct vn_ctx *ctx, const char *net, struct vn_attachment **out,
                            size_t *n, struct vn_error *err);
 
+/* ---- adopt ------------------------------------------------------------------------------ */
+
+struct vn_adopt_result {
+        char name[64];
+        char bridge[16];
+        unsigned n_leases; /* libvirt's leases carried over */
+        unsigned n_ports;  /* guest taps re-attached to the bridge */
+        double switch_ms;  /* libvirt's network stopped .. every tap back on vnet's bridge */
+        double total_ms;
+};
+
+/**
+ * vn_libvirt_adopt: take over libvirt's *running* network NAME without stopping its guests:
+ * define it in vnet (as import), carry libvirt's DHCP leases into vnet's lease file, then
+ * switch over — libvirt's network stops (its rules, dnsmasq and bridge go), vnet's starts on
+ * the same bridge name, MAC and addresses, the guests' taps that were on the bridge are put
+ * back on it — and redefine libvirt's network as <forward mode='bridge'> on that bridge (same
+ * name and UUID, started, autostart as before) so domain definitions that say
+ * <source network='NAME'/> keep starting. Journaled in ROOT/run/vnet-adopt/NAME/ (libvirt's
+ * original definition first): a failure after the switch-over began gives the network back
+ * to libvirt; after a crash, vn_libvirt_adopt_undo() does.
+ */
+int vn_libvirt_adopt(struct vn_ctx *ctx, const char *uri, const char *name,
+                     struct vn_adopt_result *out, struct vn_error *err);
+
+/**
+ * vn_libvirt_adopt_undo: give an adopted network back to libvirt: libvirt's bridge-mode
+ * stand-in stops, vnet's network is destroyed and undefined, libvirt's original definition is
+ * restored and started, and the guests' taps are put back on its bridge. Works from any step
+ * an adopt reached (its journal).
+ */
+int vn_libvirt_adopt_undo(struct vn_ctx *ctx, const char *uri, const char *name,
+                          struct vn_adopt_result *out, struct vn_error *err);
+
 #endif

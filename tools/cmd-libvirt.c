@@ -197,6 +197,55 @@ static int cmd_detach(struct cli *cli, int argc, char **argv)
         return EXIT_OK;
 }
 
+static int cmd_adopt(struct cli *cli, int argc, char **argv)
+{
+        const struct cli_cmd *cmd = self("adopt");
+        const char *uri = NULL;
+        bool undo = false;
+        struct vn_adopt_result res;
+        struct vn_error err = {0};
+        struct vn_ctx *ctx;
+        char *pos[1];
+        int n, r;
+
+        const struct cli_opt opts[] = {{"--connect", true, &uri, NULL},
+                                       {"-c", true, &uri, NULL},
+                                       {"--undo", false, NULL, &undo},
+                                       {0}};
+        n = cli_parse_opts(cmd, argc, argv, opts, pos, 1);
+        if (n < 0)
+                return EXIT_USAGE;
+        if (n != 1)
+                return cli_usage(cmd, "exactly one network NAME is needed");
+        ctx = cli_ctx(cli, &err);
+        if (!ctx)
+                return cli_fail(&err, -EINVAL);
+        r = undo ? vn_libvirt_adopt_undo(ctx, uri, pos[0], &res, &err)
+                 : vn_libvirt_adopt(ctx, uri, pos[0], &res, &err);
+        if (r < 0)
+                return cli_fail(&err, r);
+        if (cli->json) {
+                printf("{\"name\":");
+                cli_json_str(stdout, res.name);
+                printf(",\"bridge\":");
+                cli_json_str(stdout, res.bridge);
+                printf(",\"undo\":%s,\"leases\":%u,\"ports\":%u,\"switch_ms\":%.1f,"
+                       "\"total_ms\":%.1f}\n",
+                       undo ? "true" : "false", res.n_leases, res.n_ports, res.switch_ms,
+                       res.total_ms);
+        } else if (undo) {
+                printf("Network %s given back to libvirt on %s: %u guest port(s) re-attached, "
+                       "switch-over %.1f ms\n",
+                       res.name, res.bridge, res.n_ports, res.switch_ms);
+        } else {
+                printf("Network %s adopted on %s: %u lease(s) carried over, %u guest port(s) "
+                       "re-attached, switch-over %.1f ms (total %.1f ms)\n",
+                       res.name, res.bridge, res.n_leases, res.n_ports, res.switch_ms,
+                       res.total_ms);
+        }
+        return EXIT_OK;
+}
+
 #define CONNECT_HELP                                                                               \
         "  -c, --connect URI   the libvirt daemon to talk to (default: $LIBVIRT_DEFAULT_URI,\n"    \
         "                      then libvirt's default, as virsh)\n"
@@ -250,5 +299,26 @@ const struct cli_cmd cli_libvirt_cmds[] = {
      "then deletes its vnet port and the record. Without --connect, the URI the\n"
      "interface was attached with.\n"
      "\n" CONNECT_HELP "\n" NEEDS_LIBVIRT},
+    {"adopt", cmd_adopt, "[--connect URI] [--undo] NAME",
+     "take over a running libvirt network without stopping its guests",
+     "Takes libvirt's running network NAME over: defines it in vnet (as import),\n"
+     "copies libvirt's DHCP leases into vnet's lease file, then switches over —\n"
+     "libvirt's network stops (its firewall rules, dnsmasq and bridge go), vnet's\n"
+     "starts on the same bridge name, MAC and addresses, and the guests' taps that\n"
+     "were on the bridge are put back on it — and redefines libvirt's network (same\n"
+     "name and UUID, autostart as before) as <forward mode='bridge'> on that bridge,\n"
+     "so domain definitions with <source network='NAME'/> keep starting. Prints the\n"
+     "switch-over time (libvirt's network stopped .. every tap back on the bridge).\n"
+     "Journaled in run/vnet-adopt/NAME/ (libvirt's definition first): a failure\n"
+     "during the switch-over gives the network back to libvirt.\n"
+     "\n" CONNECT_HELP
+     "  --undo              give NAME back to libvirt: the stand-in stops, vnet's\n"
+     "                      network is destroyed (and undefined, unless vnet had it\n"
+     "                      before), libvirt's original definition is restored and\n"
+     "                      started, and the guests' taps are put back on its bridge;\n"
+     "                      also after an adopt that crashed halfway\n"
+     "\n"
+     "--json prints an object (name, bridge, undo, leases, ports, switch_ms,\n"
+     "total_ms). " NEEDS_LIBVIRT},
     {NULL, NULL, NULL, NULL, NULL},
 };

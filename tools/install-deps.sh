@@ -8,7 +8,7 @@ RUNTIME=(dnsmasq-base adduser nftables iptables iproute2 libxml2 libnl-3-200 lib
 	libnftnl11 libmnl0)
 BUILD=(gcc make autoconf automake pkg-config libxml2-dev libnl-3-dev libnl-route-3-dev
 	libnftables-dev libnftnl-dev libmnl-dev libcmocka-dev libvirt-dev)
-TEST=(busybox-static socat python3 procps libxml2-utils valgrind clang libclang-rt-14-dev libvirt-daemon-system libvirt-clients frr
+TEST=(busybox-static socat iputils-ping python3 procps libxml2-utils valgrind clang libclang-rt-14-dev libvirt-daemon-system libvirt-clients frr
 	qemu-system-x86 linux-image-amd64
 	# fidelity.sh: a second real DHCP client (Debian's dhclient-script applies routes and MTU)
 	isc-dhcp-client
