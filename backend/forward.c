@@ -82,7 +82,7 @@ static int sync_locked(struct vn_ctx *ctx, const struct vn_net *net, char **note
                 goto out;
         if (txn) {
                 vn_ctx_log(ctx, "forwards: one transaction for network '%s'", net->name);
-                r = vn_nft_run(txn, false, err);
+                r = vn_fw_submit(ctx, txn, err);
                 if (r < 0) {
                         vn_err_prefix(err, "network '%s': port forwards", net->name);
                         goto out;

@@ -20,6 +20,7 @@
 
 #include "hook.h"
 
+#include "engine.h"
 #include "forward.h"
 #include "fw.h"
 #include "plan.h"
@@ -264,7 +265,7 @@ static int hook_apply(struct vn_ctx *ctx, struct hstate *s, const struct vn_net 
         }
         if (txn) {
                 vn_ctx_log(ctx, "hook: one transaction for network '%s'", net->name);
-                r = vn_nft_run(txn, false, err);
+                r = vn_fw_submit(ctx, txn, err);
                 if (r < 0) {
                         vn_err_prefix(err, "network '%s': vnet port forwards", net->name);
                         goto out;
@@ -312,35 +313,22 @@ static int rm_dir(const char *dir)
         return 0;
 }
 
-/* When nothing of any network is left in vnet's table, remove the table too, so that a
- * stopped network leaves no rule of vnet's behind (as apply.c does after the last destroy). */
-static void table_gc(void)
-{
-        _cleanup_free_ char *out = NULL;
-        struct vn_error ignore = {0};
-
-        if (vn_nft_query("list table inet " VN_NFT_TABLE, &out, &ignore) < 0 || !out)
-                return;
-        if (strstr(out, "elements =") || strstr(out, "chain vn_"))
-                return;
-        vn_nft_run("delete table inet " VN_NFT_TABLE "\n", false, &ignore);
-}
-
-static int hook_remove(struct hstate *s, const char *name, struct vn_error *err)
+static int hook_remove(struct vn_ctx *ctx, struct hstate *s, const char *name,
+                       struct vn_error *err)
 {
         _cleanup_free_ char *old = read_or_null(s->rm);
         int r;
 
         compat_remove_all(s);
         if (old) {
-                r = vn_nft_run(old, false, err);
+                r = vn_fw_submit(ctx, old, err);
                 if (r < 0) {
                         vn_err_prefix(err, "network '%s': removing vnet port forwards", name);
                         return r; /* keep the state: a retry knows what is left */
                 }
         }
         if (old)
-                table_gc();
+                vn_fw_table_gc(ctx); /* the table goes when nothing of anyone's is left */
         r = rm_dir(s->dir);
         if (r < 0)
                 return vn_err(err, r, "cannot remove '%s': %s", s->dir, strerror(-r));
@@ -379,7 +367,7 @@ int vn_hook_run(struct vn_ctx *ctx, const struct vn_hook_args *a, struct vn_hook
         }
         switch (a->op) {
         case VN_HOOK_STOPPED:
-                r = hook_remove(&s, a->network, err);
+                r = hook_remove(ctx, &s, a->network, err);
                 break;
         case VN_HOOK_PORT_CREATED:
         case VN_HOOK_PORT_DELETED:
@@ -396,7 +384,7 @@ int vn_hook_run(struct vn_ctx *ctx, const struct vn_hook_args *a, struct vn_hook
         default:
                 /* started, updated; a network that no longer carries extensions is cleaned */
                 r = d->net ? hook_apply(ctx, &s, d->net, o, notes, err)
-                           : hook_remove(&s, a->network, err);
+                           : hook_remove(ctx, &s, a->network, err);
                 break;
         }
         vn_unlock(lock);

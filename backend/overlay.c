@@ -24,18 +24,17 @@
 #include "overlay.h"
 
 #include "fw.h"
+#include "spawn.h"
 #include "vnet.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -61,95 +60,6 @@ static long now_ms(void)
 
         clock_gettime(CLOCK_MONOTONIC, &ts);
         return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* ---- processes ----------------------------------------------------------- */
-
-static void child_setup(int out_fd)
-{
-        int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
-
-        if (null < 0 || dup2(null, STDIN_FILENO) < 0 || dup2(out_fd, STDOUT_FILENO) < 0 ||
-            dup2(out_fd, STDERR_FILENO) < 0)
-                _exit(127);
-        for (int fd = 3; fd < 1024; fd++)
-                close(fd);
-        for (int sig = 1; sig < NSIG; sig++)
-                if (sig != SIGKILL && sig != SIGSTOP)
-                        signal(sig, SIG_DFL);
-}
-
-/* Wait for pid up to timeout_ms; on timeout kill it. Exit status, or -ETIMEDOUT. */
-static int wait_bounded(pid_t pid, int timeout_ms)
-{
-        long deadline = now_ms() + timeout_ms;
-        int st;
-
-        for (;;) {
-                pid_t r = waitpid(pid, &st, WNOHANG);
-
-                if (r == pid)
-                        return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-                if (r < 0 && errno != EINTR)
-                        return -errno;
-                if (now_ms() > deadline) {
-                        kill(pid, SIGKILL);
-                        while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-                                ;
-                        return -ETIMEDOUT;
-                }
-                usleep(5000);
-        }
-}
-
-/* Run argv with output collected into *out (may be NULL). Exit status or -errno. */
-static int run_capture(char *const *argv, char **out, int timeout_ms)
-{
-        _cleanup_buf_ struct vn_buf b = {0};
-        long deadline = now_ms() + timeout_ms;
-        int p[2], r;
-        pid_t pid;
-
-        if (pipe2(p, O_CLOEXEC) < 0)
-                return -errno;
-        pid = fork();
-        if (pid < 0) {
-                r = -errno;
-                close(p[0]);
-                close(p[1]);
-                return r;
-        }
-        if (pid == 0) {
-                child_setup(p[1]);
-                execv(argv[0], argv);
-                _exit(127);
-        }
-        close(p[1]);
-        for (;;) {
-                struct pollfd pfd = {.fd = p[0], .events = POLLIN};
-                long left = deadline - now_ms();
-                char chunk[4096];
-                ssize_t n;
-
-                if (left <= 0)
-                        break;
-                r = poll(&pfd, 1, (int)left);
-                if (r < 0 && errno == EINTR)
-                        continue;
-                if (r <= 0)
-                        break;
-                n = read(p[0], chunk, sizeof(chunk));
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n <= 0)
-                        break;
-                vn_buf_addn(&b, chunk, (size_t)n);
-        }
-        close(p[0]);
-        r = wait_bounded(pid, (int)(deadline > now_ms() ? deadline - now_ms() : 1));
-        if (out)
-                *out = b.s ? vn_buf_steal(&b) : strdup("");
-        return r;
 }
 
 /* ---- FRR ------------------------------------------------------------------ */
@@ -184,7 +94,9 @@ static int frr_vtysh_file(const char *dir, const char *file, const char *what, s
         if (access(argv[0], X_OK) < 0)
                 return vn_err(err, -ENOENT,
                               "FRR is not installed: %s not found (apt-get install frr)", argv[0]);
-        r = run_capture(argv, &out, FRR_TIMEOUT_MS);
+        r = vn_run(&(struct vn_run_opts){.argv = argv, .in_fd = -1, .out_fd = -1, .netns_fd = -1,
+                                         .timeout_ms = FRR_TIMEOUT_MS},
+                   &out);
         if (r == -ETIMEDOUT)
                 return vn_err(err, -ETIMEDOUT,
                               "FRR is not answering: vtysh --vty_socket %s timed out after %d ms "
@@ -262,7 +174,6 @@ static int daemon_start(const char *dir, const char *daemon, struct vn_error *er
         size_t n = 0;
         long deadline;
         int fd, r;
-        pid_t child;
 
         if (!bin || !conf || !pid || !zs || !log || !vty)
                 return vn_err(err, -ENOMEM, "out of memory");
@@ -297,19 +208,11 @@ static int daemon_start(const char *dir, const char *daemon, struct vn_error *er
         fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
         if (fd < 0)
                 return vn_err(err, -errno, "cannot open '%s': %m", log);
-        child = fork();
-        if (child < 0) {
-                r = -errno;
-                close(fd);
-                return vn_err(err, r, "fork: %s", strerror(-r));
-        }
-        if (child == 0) {
-                child_setup(fd);
-                execv(bin, argv);
-                _exit(127);
-        }
+        /* -d: the parent exits once daemonised */
+        r = vn_run(&(struct vn_run_opts){.argv = argv, .in_fd = -1, .out_fd = fd, .netns_fd = -1,
+                                         .timeout_ms = FRR_TIMEOUT_MS},
+                   NULL);
         close(fd);
-        r = wait_bounded(child, FRR_TIMEOUT_MS); /* -d: the parent exits once daemonised */
         if (r != 0)
                 return vn_err(err, r < 0 ? r : -EIO, "%s failed to start (%s; log %s)", bin,
                               r < 0 ? strerror(-r) : "non-zero exit", log);
@@ -687,7 +590,7 @@ int vn_overlay_peer(struct vn_ctx *ctx, const char *name, const char *addr, bool
                 r = vn_err(err, -ENOMEM, "out of memory");
                 goto out;
         }
-        if (add && p->fw == VN_FW_NFT && (r = vn_nft_run(nft, false, err)) < 0) {
+        if (add && p->fw == VN_FW_NFT && (r = vn_fw_submit(ctx, nft, err)) < 0) {
                 if (err && strstr(err->msg, "exists"))
                         r = vn_err_replace(err, -EEXIST, "%s is already a peer of '%s'", addr,
                                            name);
@@ -704,7 +607,7 @@ int vn_overlay_peer(struct vn_ctx *ctx, const char *name, const char *addr, bool
                 if (r < 0)
                         goto out;
         }
-        if (!add && p->fw == VN_FW_NFT && (r = vn_nft_run(nft, false, err)) < 0)
+        if (!add && p->fw == VN_FW_NFT && (r = vn_fw_submit(ctx, nft, err)) < 0)
                 goto out;
         r = 0;
 out:

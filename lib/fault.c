@@ -21,10 +21,13 @@ int vn_fault_point(const char *step)
 
         if (c && strcmp(c, step) == 0)
                 raise(SIGKILL);
-        if (f && strncmp(f, step, n) == 0 && (f[n] == '\0' || f[n] == ':')) {
-                int e = f[n] == ':' ? atoi(f + n + 1) : EIO;
+        /* VNET_FAULT=STEP[:errno][,STEP[:errno]...] */
+        for (; f && *f; f = strchr(f, ',') ? strchr(f, ',') + 1 : NULL) {
+                if (strncmp(f, step, n) == 0 && (f[n] == '\0' || f[n] == ':' || f[n] == ',')) {
+                        int e = f[n] == ':' ? atoi(f + n + 1) : EIO;
 
-                return -(e > 0 ? e : EIO);
+                        return -(e > 0 ? e : EIO);
+                }
         }
 #else
         (void)step;

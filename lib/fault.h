@@ -8,7 +8,9 @@
  * vn_fault_point: a named step is about to touch the system.
  *
  * VNET_FAULT=STEP[:errno] makes the step named STEP fail with that errno
- * (default EIO) before it touches anything: returns the negative errno.
+ * (default EIO) before it touches anything: returns the negative errno. A
+ * comma-separated list names several steps (e.g. "dnsmasq,undo:bridge": start
+ * fails at dnsmasq and its rollback cannot remove the bridge).
  * VNET_CRASH=STEP kills the process with SIGKILL there. Otherwise 0.
  * Only honoured in builds configured with --enable-fault-injection; in any
  * other build this always returns 0 and reads no environment.

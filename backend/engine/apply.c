@@ -292,9 +292,15 @@ static int undo_entry(struct vn_ctx *ctx, struct vn_nl *nl, const struct vn_jour
 {
         const struct vn_undo_kind *k = vn_engine_undo_kind(e->kind);
         struct vn_error e2 = {0};
+        char step[64];
         int r;
 
         vn_ctx_log(ctx, "undo %s %s", e->kind, e->n_args ? e->args[0] : "");
+        snprintf(step, sizeof(step), "undo:%s", e->kind);
+        r = vn_fault_point(step); /* tests: a rollback or destroy that fails */
+        if (r < 0)
+                return vn_err(err, r, "undo %s %s: injected fault: %s", e->kind,
+                              e->n_args ? e->args[0] : "", strerror(-r));
         if (!k)
                 return vn_err(err, -EBADMSG,
                               "undo: journal kind '%s' (%s) is unknown: nothing undone for it",
@@ -1037,8 +1043,24 @@ int vn_engine_start(struct vn_ctx *ctx, struct vn_net *net, unsigned flags,
         if (r == 0)
                 r = apply_plan(&R, err);
         if (r < 0) {
+                struct vn_error rb = {0};
+
                 /* roll back; the first error is the one reported */
-                vn_engine_undo_journal(ctx, nl, j, 0, err);
+                if (vn_engine_undo_journal(ctx, nl, j, 0, &rb) < 0) {
+                        /* Something could not be undone: keep the journal (the network is
+                         * "failed" now), so that destroy, or the next start, finishes it. */
+                        vn_journal_free(j);
+                        if (err) {
+                                char first[sizeof(err->msg)];
+
+                                snprintf(first, sizeof(first), "%s", err->msg);
+                                vn_err_replace(err, r,
+                                               "%s; rollback incomplete (%s): `vnet destroy %s` "
+                                               "removes what is left",
+                                               first, rb.msg, net->name);
+                        }
+                        return r;
+                }
                 vn_journal_free(j);
                 rm_run_dir(ctx, net->name);
                 vn_fw_table_gc(ctx);

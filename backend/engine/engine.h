@@ -160,7 +160,7 @@ int vn_engine_reconcile(struct vn_ctx *ctx, const char *name, struct vn_buf *rep
 
 /**
  * vn_fw_submit: run an nft transaction against vnet's table while holding the root-wide
- * firewall lock (ROOT/run/vnet/locks/.firewall.lock), so that it never races the removal
+ * firewall lock (ROOT/run/vnet/.locks/.firewall.lock), so that it never races the removal
  * of the emptied table. Every nft change vnet makes goes through here. Returns 0, or a
  * negative errno with err filled.
  */

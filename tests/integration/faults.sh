@@ -118,6 +118,20 @@ V --json info faulty | grep -q '"firewall_present":true' && V --json info faulty
 run V reconcile faulty
 printf '%s' "$OUT" | grep -q 'in order' && t_ok "reconcile of a healthy network changes nothing" || t_fail "reconcile of a healthy network changes nothing" "$OUT"
 
+# a start that fails and whose rollback fails too keeps its journal: the network is "failed"
+# and destroy removes what the rollback left (the bridge here)
+V destroy faulty >/dev/null 2>&1
+run env VNET_FAULT=dnsmasq,undo:bridge ip netns exec "$H" "$VNET" --root "$R" start faulty
+st=$(V list --all | awk '$1=="faulty"{print $2}')
+if [ "$RC" -eq 1 ] && printf '%s' "$ERR" | grep -q 'rollback incomplete' && [ "$st" = failed ] && [ -f "$R/run/vnet/faulty/journal" ]; then
+	t_ok "failed start + failed rollback: journal kept, state failed"
+else
+	t_fail "failed start + failed rollback: journal kept, state failed" "exit $RC, state '$st': $ERR"
+fi
+run V destroy faulty
+[ "$RC" -eq 0 ] && [ "$(snap)" = "$before" ] && t_ok "destroy finishes what the failed rollback left" || t_fail "destroy finishes what the failed rollback left" "$ERR" "$(diff <(echo "$before") <(snap))"
+V start faulty >/dev/null
+
 # a journal kind nobody registered (here a typo) makes destroy fail naming it, and keeps the
 # journal: the object it records is not silently leaked
 V destroy faulty >/dev/null 2>&1

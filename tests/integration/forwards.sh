@@ -124,6 +124,30 @@ grep -q "port=\"9090\"\|port=\"2222\"" "$R/etc/vnet/networks/fw.xml" && t_fail "
 expect_fail "forward-del of an unknown forward says so" 1 "has no forward of tcp port 4444" V forward-del fw --port 4444
 exec 7>&-
 
+# --- every change to vnet's shared nft table holds the root-wide firewall lock (the table's
+# removal holds it too): with the lock held elsewhere, forward-add and the libvirt hook wait
+# for it and give up naming it, instead of changing the table under the holder
+LOCK="$R/run/vnet/.locks/.firewall.lock"
+exec 9>"$LOCK"
+flock 9
+run env VNET_LOCK_TIMEOUT_MS=300 ip netns exec "$H" "$VNET" --root "$R" forward-add fw --port 9393 --to 192.168.150.10
+[ "$RC" -ne 0 ] && printf '%s' "$ERR" | grep -q "'.firewall' is busy" && t_ok "forward-add waits for the firewall lock" || t_fail "forward-add waits for the firewall lock" "exit $RC: $ERR"
+HOOK="$top_builddir/hooks/vnet-libvirt-hook"
+cat >"$R/hookdata.xml" <<EOF
+<hookData><network><name>fwhook</name>
+  <metadata><vnet:network xmlns:vnet='urn:vnet:network:1'>
+    <vnet:forward proto='tcp' port='9494' to='192.168.151.10'/>
+  </vnet:network></metadata>
+  <forward mode='nat'/><bridge name='${BR}h'/><ip address='192.168.151.1' prefix='24'/>
+</network></hookData>
+EOF
+run env VNET_LOCK_TIMEOUT_MS=300 sh -c "ip netns exec '$H' '$HOOK' --root '$R' fwhook started begin - <'$R/hookdata.xml'"
+[ "$RC" -ne 0 ] && printf '%s' "$ERR" | grep -q "'.firewall' is busy" && t_ok "the libvirt hook waits for the firewall lock" || t_fail "the libvirt hook waits for the firewall lock" "exit $RC: $ERR"
+flock -u 9
+exec 9>&-
+run env ip netns exec "$H" "$HOOK" --root "$R" fwhook stopped end - <"$R/hookdata.xml"
+grep -q 9393 "$R/etc/vnet/networks/fw.xml" && t_fail "a refused forward-add changed nothing" || t_ok "a refused forward-add changed nothing"
+
 # --- teardown
 run V destroy fw
 [ "$RC" -eq 0 ] && t_ok "destroy" || t_fail "destroy" "$ERR"
