@@ -108,6 +108,19 @@ static int remove_firewall(struct vn_ctx *ctx, struct vn_nl *nl, vn_undo_lookup 
                 if (r < 0 && first == 0)
                         first = r;
         }
+        if (p->csum_remove && p->csum_remove[0]) { /* the DHCP checksum fill (iptables mangle) */
+                _cleanup_free_ char *path = vn_asprintf("%s/csum-remove.salvage", dir);
+                char *args[2] = {path, "4"};
+
+                if (!path)
+                        return -ENOMEM;
+                r = vn_write_file_atomic(path, p->csum_remove, strlen(p->csum_remove), 0600);
+                if (r == 0)
+                        r = undo_words(ctx, nl, lookup, "ipt", args, 2, err);
+                unlink(path);
+                if (r < 0 && first == 0)
+                        first = r;
+        }
         for (size_t i = 0; i < p->n_compat; i++) {
                 _cleanup_free_ char *line = strdup(p->compat_add[i]);
                 char *args[32], *save = NULL;

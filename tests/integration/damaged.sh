@@ -12,6 +12,9 @@
 need_root
 
 setup_ns H || exit 1
+# the DHCP checksum fill's chain hangs off mangle POSTROUTING, which iptables creates on first
+# use and keeps: create it before the first snapshot
+ip netns exec "$H" iptables -t mangle -P POSTROUTING ACCEPT
 R=$(mktemp_dir)
 V() { ip netns exec "$H" "$VNET" --root "$R" "$@"; }
 ip netns exec "$H" iptables -P FORWARD DROP # so that the compat accepts are made too

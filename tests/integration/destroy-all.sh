@@ -13,6 +13,9 @@ V() { ip netns exec "$H" "$VNET" --root "$R" "$@"; }
 link_uplink "$H" "$U" 10.255.0.1 10.255.0.2
 # something of the host's own that must survive: a veth pair and a bridge vnet did not make
 ip -n "$H" link add keep0 type veth peer name keep1
+# the DHCP checksum fill's chain hangs off mangle POSTROUTING, which iptables creates on first
+# use and keeps: create it before the first snapshot
+ip netns exec "$H" iptables -t mangle -P POSTROUTING ACCEPT
 ip -n "$H" link add keepbr type bridge
 
 N=4

@@ -28,7 +28,7 @@ cat >"$R/net.xml" <<'X'
   <name>faulty</name>
   <forward mode='nat'/>
   <bridge name='vnbr-f' stp='off'/>
-  <bandwidth><inbound average='10000' peak='20000'/><outbound average='5000'/></bandwidth>
+  <bandwidth><inbound average='10000' peak='20000'/></bandwidth>
   <ip address='10.60.0.1' prefix='24'>
     <dhcp><range start='10.60.0.10' end='10.60.0.20'/></dhcp>
   </ip>
