@@ -625,6 +625,9 @@ static bool fwd_overlap(const struct vn_port_forward *a, const struct vn_port_fo
 /* Longest toport range that differs from its port range: such a forward is rendered as one
  * map element per port (nftables has no shifted port mapping). */
 #define VN_FWD_MAX_SHIFTED 4096
+/* All of a network's forwards together: the map elements the firewall transaction renders.
+ * Without it, many shifted ranges made ~250 KB of XML plan ~150 MB of nft text. */
+#define VN_FWD_MAX_ELEMENTS 65536
 
 static int check_ext(struct cctx *c)
 {
@@ -638,6 +641,8 @@ static int check_ext(struct cctx *c)
                 return cerr(c, ext->forwards[0].line,
                             "<vnet:forward>: port forwards need forward mode nat or route, not %s",
                             mode_name(net));
+
+        size_t elements = 0;
 
         for (size_t i = 0; i < ext->n_forwards; i++) {
                 const struct vn_port_forward *f = &ext->forwards[i];
@@ -660,6 +665,15 @@ static int check_ext(struct cctx *c)
                                     "range is limited to %u ports",
                                     f->port_start, f->port_end, f->toport_start, f->toport_end,
                                     VN_FWD_MAX_SHIFTED);
+                elements += f->toport_start != f->toport_end && f->toport_start != f->port_start
+                                ? (size_t)(f->port_end - f->port_start) + 1
+                                : 1;
+                if (elements > VN_FWD_MAX_ELEMENTS)
+                        return cerr(c, f->line,
+                                    "<vnet:forward port='%u-%u'>: the network's port forwards "
+                                    "would render more than %u firewall map elements (a shifted "
+                                    "range renders one per port)",
+                                    f->port_start, f->port_end, VN_FWD_MAX_ELEMENTS);
                 if (vn_addr_is_set(&f->to) == f->has_mac)
                         return cerr(c, f->line,
                                     "<vnet:forward>: exactly one of 'to' or 'mac' is required");

@@ -592,6 +592,36 @@ static void test_check_port_forwards(void **state)
 
                 expect_check_error(x, cases[i].want);
         }
+        /* the rendered map elements of all forwards together are capped at 65536: 16 shifted
+         * ranges of 4096 ports fit, a 17th does not */
+        for (unsigned k = 16; k <= 17; k++) {
+                struct vn_buf b = {0};
+                _cleanup_free_ char *x = NULL;
+
+                vn_buf_addf(&b, "<metadata><vnet:network xmlns:vnet='urn:vnet:network:1'>");
+                for (unsigned i = 0; i < k; i++) { /* 8 tcp, 8 udp, then sctp: no overlap */
+                        static const char *const proto[] = {"tcp", "udp", "sctp"};
+                        unsigned j = i % 8;
+
+                        vn_buf_addf(&b,
+                                    "<vnet:forward proto='%s' port='%u-%u' toport='%u-%u' "
+                                    "to='192.168.1.10'/>",
+                                    proto[i / 8], 1 + j * 4096, (j + 1) * 4096, 2 + j * 4096,
+                                    (j + 1) * 4096 + 1);
+                }
+                vn_buf_addf(&b, "</vnet:network></metadata>");
+                x = extra(vn_buf_str(&b));
+                if (k == 16) {
+                        struct vn_net *net = parse_ok(x);
+                        struct vn_error err = {0};
+
+                        assert_int_equal(vn_net_check(net, &err), 0);
+                        vn_net_free(net);
+                } else {
+                        expect_check_error(x, "more than 65536 firewall map elements");
+                }
+                vn_buf_free(&b);
+        }
         /* same port, different protocol or host address: fine */
         {
                 _cleanup_free_ char *x =
