@@ -167,6 +167,9 @@ static int cmd_list(struct cli *cli, int argc, char **argv)
         r = vn_list(ctx, &l, &n, &err);
         if (r < 0)
                 return cli_fail(&err, r);
+        /* a definition that cannot be read is not listed: say so rather than hide it */
+        if (err.msg[0])
+                fprintf(stderr, "vnet: warning: not listed: %s\n", err.msg);
         for (size_t i = 0; i < n; i++)
                 if (strlen(l[i].name) > wname)
                         wname = strlen(l[i].name);

@@ -311,18 +311,28 @@ int vn_defs_load(struct vn_ctx *ctx, struct vn_net ***out, size_t *n, struct vn_
                 vn_strv_free(names, cnt);
                 return -ENOMEM;
         }
+        size_t bad = 0;
+
         for (size_t i = 0; i < cnt; i++) {
                 struct vn_error e = {0};
                 struct vn_net *net = NULL;
 
                 if (vn_def_load(ctx, names[i], &net, &e) < 0) {
                         /* keep loading the others; remember the first problem */
-                        vn_err(err, e.code, "%s", e.msg);
+                        if (bad++ == 0)
+                                vn_err(err, e.code, "%s", e.msg);
                         continue;
                 }
                 nets[got++] = net;
         }
         vn_strv_free(names, cnt);
+        if (bad > 1) {
+                char first[sizeof(err->msg)];
+
+                snprintf(first, sizeof(first), "%s", err->msg);
+                vn_err_replace(err, err->code, "%s (and %zu more unreadable definition%s)",
+                               first, bad - 1, bad > 2 ? "s" : "");
+        }
         *out = nets;
         *n = got;
         return 0;

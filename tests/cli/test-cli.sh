@@ -61,6 +61,16 @@ if printf '%s\n' "$OUT" | python3 -c 'import json,sys; d=json.load(sys.stdin); a
 else
 	t_fail "list --json is a JSON array of every network" "$OUT"
 fi
+# a definition that cannot be read is reported, not hidden; the others are still listed
+printf '<network><name>broken' >"$ROOT/etc/vnet/networks/broken.xml"
+run V list --all
+if [ "$RC" -eq 0 ] && printf '%s\n' "$OUT" | grep -qE '^ default ' &&
+	printf '%s\n' "$ERR" | grep -q 'warning: not listed: .*broken.xml'; then
+	t_ok "list names an unreadable definition and lists the rest"
+else
+	t_fail "list names an unreadable definition and lists the rest" "rc=$RC $OUT" "$ERR"
+fi
+rm -f "$ROOT/etc/vnet/networks/broken.xml"
 run V list
 [ "$(printf '%s\n' "$OUT" | grep -c 'inactive')" -eq 0 ] && t_ok "list without --all hides inactive networks" || t_fail "list without --all hides inactive networks" "$OUT"
 
