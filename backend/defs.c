@@ -145,6 +145,14 @@ int vn_define_net(struct vn_ctx *ctx, struct vn_net *net, bool *updated, struct 
                 r = vn_err(err, -ENOMEM, "out of memory");
                 goto out;
         }
+        /* what is written must read back: the canonical form can be larger than the input */
+        if (strlen(xml) > VN_XML_MAX_SIZE) {
+                r = vn_err(err, -EFBIG,
+                           "network '%s': its definition would be %zu bytes in canonical form, "
+                           "more than the %u bytes vnet reads back",
+                           net->name, strlen(xml), VN_XML_MAX_SIZE);
+                goto out;
+        }
         dfd = vn_dir_open(ctx->def_dir, true, 0755, err);
         if (dfd < 0) {
                 r = vn_err(err, dfd, "cannot create '%s': %s", ctx->def_dir, strerror(-dfd));

@@ -61,6 +61,13 @@ if printf '%s\n' "$OUT" | python3 -c 'import json,sys; d=json.load(sys.stdin); a
 else
 	t_fail "list --json is a JSON array of every network" "$OUT"
 fi
+# define refuses what it could not read back: 300 KB whose canonical form is 1.2 MB ('>' as &gt;)
+python3 -c "print('<network><name>big</name><description>' + '>' * 300000 + '</description></network>')" >"$ROOT/big.xml"
+expect_fail "define refuses a definition whose canonical form exceeds the read limit" 1 \
+	"network 'big': its definition would be [0-9]+ bytes in canonical form" V define "$ROOT/big.xml"
+[ ! -e "$ROOT/etc/vnet/networks/big.xml" ] && t_ok "the refused define wrote nothing" ||
+	t_fail "the refused define wrote nothing" "$(ls -la "$ROOT/etc/vnet/networks")"
+rm -f "$ROOT/big.xml"
 # a definition that cannot be read is reported, not hidden; the others are still listed
 printf '<network><name>broken' >"$ROOT/etc/vnet/networks/broken.xml"
 run V list --all
