@@ -71,14 +71,20 @@ int vn_destroy(struct vn_ctx *ctx, const char *name, struct vn_error *err)
         return vn_destroy_flags(ctx, name, 0, err);
 }
 
+/* A valid name, the features registered, then the network's lock: an fd for vn_unlock(). */
+static int lock_net(struct vn_ctx *ctx, const char *name, struct vn_error *err)
+{
+        if (!vn_net_name_valid(name))
+                return vn_err(err, -EINVAL, "'%s' is not a valid network name", name);
+        vn_features_init();
+        return vn_lock(ctx, name, err);
+}
+
 int vn_destroy_flags(struct vn_ctx *ctx, const char *name, unsigned flags, struct vn_error *err)
 {
         int lock, r;
 
-        if (!vn_net_name_valid(name))
-                return vn_err(err, -EINVAL, "'%s' is not a valid network name", name);
-        vn_features_init();
-        lock = vn_lock(ctx, name, err);
+        lock = lock_net(ctx, name, err);
         if (lock < 0)
                 return lock;
         r = vn_engine_destroy(ctx, name, flags & VN_DESTROY_FORCE, err);
@@ -261,10 +267,7 @@ int vn_reconcile(struct vn_ctx *ctx, const char *name, char **report, struct vn_
         struct vn_buf b = {0};
         int lock, r;
 
-        if (!vn_net_name_valid(name))
-                return vn_err(err, -EINVAL, "'%s' is not a valid network name", name);
-        vn_features_init();
-        lock = vn_lock(ctx, name, err);
+        lock = lock_net(ctx, name, err);
         if (lock < 0)
                 return lock;
         r = vn_engine_reconcile(ctx, name, &b, err);

@@ -16,7 +16,7 @@ R=$(mktemp_dir)
 V() { ip netns exec "$H" "$VNET" --root "$R" "$@"; }
 snap() {
 	ip -n "$H" -d link show
-	ip netns exec "$H" nft list ruleset
+	ip netns exec "$H" nft list ruleset | sed -E 's/counter packets [0-9]+ bytes [0-9]+/counter/'
 	for p in $(ip netns pids "$H"); do cat "/proc/$p/comm"; done | sort
 }
 # the DHCP checksum fill's chain hangs off mangle POSTROUTING, which iptables creates on first

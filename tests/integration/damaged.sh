@@ -32,7 +32,7 @@ X
 snap() {
 	ip -n "$H" -d link show | sed -E 's/ (link-netns|link-netnsid) [^ ]+//g; s/ [a-z_]+_timer +[0-9.]+//g'
 	ip -n "$H" addr show | sed 's/ tentative//'
-	ip netns exec "$H" nft list ruleset 2>/dev/null
+	ip netns exec "$H" nft list ruleset 2>/dev/null | sed -E 's/counter packets [0-9]+ bytes [0-9]+/counter/'
 	ip netns exec "$H" iptables -S
 	ip netns exec "$H" iptables -t nat -S
 	ps -eo pid,args | grep "[d]nsmasq.*$R" || true

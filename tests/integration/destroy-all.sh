@@ -38,7 +38,7 @@ snap() {
 	ip -n "$H" -d link show | sed -E 's/ (link-netns|link-netnsid) [^ ]+//g'
 	ip -n "$H" addr show | sed 's/ tentative//'
 	ip -n "$H" route show
-	ip netns exec "$H" nft list ruleset
+	ip netns exec "$H" nft list ruleset | sed -E 's/counter packets [0-9]+ bytes [0-9]+/counter/'
 	for p in $(ip netns pids "$H"); do cat "/proc/$p/comm"; done | sort
 	(cd "$R" && find . -path ./run/vnet/.locks -prune -o -print | sort)
 }

@@ -44,7 +44,7 @@ snap() {
 	ip -n "$H" addr show | sed 's/ tentative//'
 	ip -n "$H" route show
 	ip -n "$H" -6 route show
-	ip netns exec "$H" nft list ruleset
+	ip netns exec "$H" nft list ruleset | sed -E 's/counter packets [0-9]+ bytes [0-9]+/counter/'
 	ip netns exec "$H" tc qdisc show
 	ip netns exec "$H" iptables-save | grep -v '^#' | sed -E 's/\[[0-9]+:[0-9]+\]//'
 	for p in $(ip netns pids "$H"); do cat "/proc/$p/comm"; done | sort

@@ -23,7 +23,7 @@ ip netns exec "$H" nft add chain inet victim keep
 links_before=$(ip -n "$H" -o link show | awk -F': ' '{print $2}' | sort)
 snapshot() {
 	ip -n "$H" -o link show | awk -F': ' '{print $2}' | sort
-	ip netns exec "$H" nft list ruleset
+	ip netns exec "$H" nft list ruleset | sed -E 's/counter packets [0-9]+ bytes [0-9]+/counter/'
 	ip netns exec "$H" iptables -S 2>/dev/null
 	find "$R" -mindepth 1 ! -path "$R/run/vnet/.locks*" ! -path "$R/run/vnet" ! -path "$R/run" 2>/dev/null | sort
 }
